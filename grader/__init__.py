@@ -1,0 +1,1 @@
+"""The asyncio katas grader: `python -m grader`."""

@@ -1,0 +1,158 @@
+"""Showing grading results: a scoreboard for people (rich) and JSON for machines."""
+
+import json
+from pathlib import Path
+
+from rich import box
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from .results import CATEGORIES, ERROR, FAILED, NOT_STARTED, PASSED, KataResult
+
+STATUS_STYLE = {
+    PASSED: ("passed", "green"),
+    FAILED: ("failing", "red"),
+    NOT_STARTED: ("not started", "dim"),
+    ERROR: ("error", "magenta"),
+}
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def to_json(results: list[KataResult], target: Path) -> str:
+    return json.dumps(
+        {
+            "target": str(target),
+            "score": round(sum(result.score for result in results), 2),
+            "max_score": sum(result.kata.points for result in results),
+            "katas": [
+                {
+                    "name": result.kata.name,
+                    "title": result.kata.title,
+                    "chapter": result.kata.chapter,
+                    "status": result.status,
+                    "score": result.score,
+                    "max_score": result.kata.points,
+                    "reason": result.reason,
+                    "seconds": round(result.seconds, 3),
+                    "categories": {
+                        category: {"passed": passed, "total": total}
+                        for category, (passed, total) in result.categories().items()
+                    },
+                    "checks": [
+                        {
+                            "name": check.name,
+                            "category": check.category,
+                            "description": check.description,
+                            "passed": check.passed,
+                            "message": check.message,
+                        }
+                        for check in result.checks
+                    ],
+                }
+                for result in results
+            ],
+        },
+        indent=2,
+    )
+
+
+def _category_mark(result: KataResult, category: str) -> Text:
+    counts = result.categories().get(category)
+    if counts is None:
+        return Text("-", style="dim")
+    passed, total = counts
+    if result.status in (NOT_STARTED, ERROR):
+        return Text(f"0/{total}", style="dim")
+    return Text(f"{passed}/{total}", style="green" if passed == total else "red")
+
+
+HEADERS = {"correctness": "correct-\nness", "concurrency": "concur-\nrency", "timeout": "time-\nout",
+           "exceptions": "excep-\ntions"}
+
+
+def scoreboard(results: list[KataResult]) -> Group:
+    """One table per chapter, one row per kata; equal column widths so the chapters line up."""
+    name_width = max(len(result.kata.name) for result in results)
+    tables = []
+    for chapter in dict.fromkeys(result.kata.chapter for result in results):
+        table = Table(title=chapter, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+                      padding=(0, 1, 0, 0), show_edge=False)
+        table.add_column("#", justify="right", min_width=2)
+        table.add_column("kata", min_width=name_width)
+        table.add_column("status", min_width=11)
+        table.add_column("points", justify="right", min_width=7)
+        for category in CATEGORIES:
+            table.add_column(HEADERS[category], justify="center", min_width=8)
+        for result in results:
+            if result.kata.chapter == chapter:
+                label, style = STATUS_STYLE[result.status]
+                table.add_row(
+                    str(result.kata.number),
+                    result.kata.name,
+                    Text(label, style=style),
+                    f"{_points(result.score)}/{result.kata.points}",
+                    *(_category_mark(result, category) for category in CATEGORIES),
+                )
+        tables.append(table)
+    return Group(*tables)
+
+
+def total(results: list[KataResult]) -> Group:
+    score = sum(result.score for result in results)
+    maximum = sum(result.kata.points for result in results)
+    passed = sum(result.status == PASSED for result in results)
+    return Group(
+        Text(f"Score {_points(round(score, 2))} of {maximum} points, {passed} of {len(results)} katas passed"),
+        ProgressBar(total=maximum or 1, completed=score, width=50),
+    )
+
+
+def problems(result: KataResult, target_name: str, *, first_only: bool = False) -> Group:
+    """What is wrong with one kata, in the learner's words: the reason it could not be graded, or its failing
+    checks (all of them, or the first)."""
+    kata = result.kata
+    path = f"{target_name}/{kata.name}.py"
+    heading = Text(f"{kata.number}. {kata.title}: {path}", style="bold")
+    if result.status == PASSED:
+        return Group(heading, Text("All checks pass.", style="green"))
+    if result.status == NOT_STARTED:
+        return Group(
+            heading,
+            Text("Not started: read the docstring in that file, write your solution, then run "
+                 f"`python -m grader {kata.name}`."),
+        )
+    if result.status == ERROR:
+        return Group(heading, Text(f"Could not be graded: {result.reason}", style="magenta"))
+    failures = result.failures[:1] if first_only else result.failures
+    lines = [heading]
+    for check in failures:
+        lines.append(Text(f"✗ [{check.category}] {check.description or check.name}", style="red"))
+        lines.append(Padding(Text(check.message), (0, 0, 0, 4)))
+    if first_only and len(result.failures) > 1:
+        lines.append(Text(f"… and {len(result.failures) - 1} more failing check(s): "
+                          f"`python -m grader {kata.name}` shows them all.", style="dim"))
+    return Group(*lines)
+
+
+def show(console: Console, results: list[KataResult], target_name: str, *, whole_curriculum: bool) -> None:
+    """The whole curriculum: scoreboard, total and the next kata to work on. Chosen katas: every problem."""
+    console.print(Text(f"asyncio katas, graded against {target_name}/", style="bold"))
+    console.print(scoreboard(results))
+    console.print(total(results))
+    console.print()
+    unfinished = [result for result in results if result.status != PASSED]
+    if whole_curriculum:
+        if unfinished:
+            console.print(Text("Next:", style="bold"), problems(unfinished[0], target_name, first_only=True))
+        else:
+            console.print(Text("Every kata passes. Well done!", style="bold green"))
+    else:
+        for result in results:
+            console.print(problems(result, target_name))
+            console.print()

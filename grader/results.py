@@ -1,0 +1,60 @@
+"""What grading a kata found: its checks, its status, its score."""
+
+from dataclasses import dataclass, field
+
+from .curriculum import Kata
+
+CATEGORIES = ("correctness", "concurrency", "timeout", "exceptions")
+
+PASSED, FAILED, NOT_STARTED, ERROR = "passed", "failed", "not_started", "error"
+
+
+@dataclass
+class Check:
+    name: str
+    category: str
+    description: str
+    passed: bool
+    message: str = ""
+    not_implemented: bool = False
+
+
+@dataclass
+class KataResult:
+    kata: Kata
+    checks: list[Check] = field(default_factory=list)
+    reason: str = ""  # why the kata could not be graded at all: the status is then "error"
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        if self.reason:
+            return ERROR
+        if all(check.passed for check in self.checks):
+            return PASSED
+        if all(not check.passed and check.not_implemented for check in self.checks):
+            return NOT_STARTED
+        return FAILED
+
+    def categories(self) -> dict[str, tuple[int, int]]:
+        """(passed, total) for each category this kata has checks in, in the usual order."""
+        counts = {}
+        for category in CATEGORIES:
+            checks = [check for check in self.checks if check.category == category]
+            if checks:
+                counts[category] = (sum(check.passed for check in checks), len(checks))
+        return counts
+
+    @property
+    def score(self) -> float:
+        """Each category with checks weighs the same; within one, each check does. A kata that could not be
+        graded, or has not been started, scores nothing."""
+        if self.status in (ERROR, NOT_STARTED):
+            return 0.0
+        counts = self.categories()
+        share = self.kata.points / len(counts)
+        return round(sum(share * passed / total for passed, total in counts.values()), 2)
+
+    @property
+    def failures(self) -> list[Check]:
+        return [check for check in self.checks if not check.passed]

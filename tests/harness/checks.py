@@ -1,0 +1,165 @@
+"""Running the learner's function and judging what happened, in messages a learner can act on.
+
+Every failed check says what it saw, what it expected and the likely mistake.
+"""
+
+import asyncio
+import gc
+import reprlib
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import learner
+from .timing import real_perf_counter, real_sleep
+
+_short = reprlib.Repr()
+_short.maxstring = 60
+_short.maxother = 60
+
+
+def short(value: Any) -> str:
+    """A value as a learner would want to read it in a message: repr, cut short."""
+    return _short.repr(value)
+
+
+def expect(condition: bool, *, saw: str, expected: str, mistake: str | None = None) -> None:
+    """The one way a check fails: what was observed, what the contract wanted, and what usually causes it."""
+    if not condition:
+        lines = [f"Saw: {saw}.", f"Expected: {expected}."]
+        if mistake:
+            lines.append(f"Likely mistake: {mistake}.")
+        raise AssertionError("\n".join(lines))
+
+
+def describe_error(error: BaseException) -> str:
+    return f"{type(error).__name__}({short(str(error))[1:-1]})" if str(error) else type(error).__name__
+
+
+def _clear_tracebacks(error: BaseException | None, seen: set[int]) -> None:
+    """Drop the frames an exception holds, so the learner's tasks can be garbage collected (and any task
+    exception they never retrieved gets reported) while the test still holds the exception object."""
+    if error is None or id(error) in seen:
+        return
+    seen.add(id(error))
+    error.__traceback__ = None
+    _clear_tracebacks(error.__cause__, seen)
+    _clear_tracebacks(error.__context__, seen)
+    for inner in getattr(error, "exceptions", ()):
+        _clear_tracebacks(inner, seen)
+
+
+@dataclass
+class Outcome:
+    """How one call of the learner's function ended."""
+
+    value: Any = None
+    error: BaseException | None = None
+    cancelled: bool = False
+    elapsed: float = 0.0
+    where: str | None = None  # the learner's file and line the error came through
+
+    @property
+    def returned(self) -> bool:
+        return self.error is None and not self.cancelled
+
+    def describe(self) -> str:
+        if self.cancelled:
+            return f"it ended cancelled after {self.elapsed:.2f} s"
+        if self.error is not None:
+            place = f" ({self.where})" if self.where else ""
+            return f"it raised {describe_error(self.error)}{place} after {self.elapsed:.2f} s"
+        return f"it returned {short(self.value)} after {self.elapsed:.2f} s"
+
+
+class KataCall:
+    """The learner's coroutine running in a task of its own, so a check can cancel it and see how it ends
+    without ever catching anything in the test's own task."""
+
+    def __init__(self, awaitable: Awaitable) -> None:
+        self.started = real_perf_counter()
+        self.task = asyncio.ensure_future(awaitable)
+
+    def cancel(self) -> None:
+        self.task.cancel()
+
+    async def outcome(self) -> Outcome:
+        await asyncio.wait([self.task])
+        outcome = Outcome(elapsed=real_perf_counter() - self.started)
+        if self.task.cancelled():
+            outcome.cancelled = True
+        elif (error := self.task.exception()) is not None:
+            if isinstance(error, NotImplementedError):
+                raise error  # a stub: the grader reports the kata as not started
+            outcome.error = error
+            outcome.where = learner.location(error.__traceback__)
+            _clear_tracebacks(error, set())
+        else:
+            outcome.value = self.task.result()
+        return outcome
+
+
+async def run(awaitable: Awaitable) -> Outcome:
+    """Await the learner's coroutine to its end and say how it ended."""
+    return await KataCall(awaitable).outcome()
+
+
+async def settle(iterations: int = 5) -> None:
+    """Let the loop run a few iterations: tasks that were cancelled (and not awaited) get to finish."""
+    for _ in range(iterations):
+        await real_sleep(0)
+
+
+def leaked_tasks() -> list[asyncio.Task]:
+    """Tasks still running besides the test and the harness's own instruments."""
+    current = asyncio.current_task()
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if task is not current and not task.done() and not task.get_name().startswith("harness:")
+    ]
+
+
+async def expect_no_leaked_tasks(after: str) -> None:
+    await settle()
+    leaked = leaked_tasks()
+    expect(
+        not leaked,
+        saw=f"{len(leaked)} task(s) still running after {after}",
+        expected="every task the function started to have finished or been cancelled",
+        mistake="a task created with create_task (or wrapped by wait/shield) was left running: cancel it and await it",
+    )
+
+
+@dataclass
+class LoopErrors:
+    """`async with LoopErrors() as errors:` records what the event loop reports to its exception handler
+    ('Task exception was never retrieved', exceptions in callbacks); on exit it collects garbage first,
+    which is when an unretrieved task exception is reported."""
+
+    messages: list[str] = field(default_factory=list)
+
+    async def __aenter__(self) -> "LoopErrors":
+        self._loop = asyncio.get_running_loop()
+        self._previous = self._loop.get_exception_handler()
+        self._loop.set_exception_handler(self._record)
+        return self
+
+    def _record(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        error = context.get("exception")
+        detail = f": {describe_error(error)}" if error is not None else ""
+        self.messages.append(f"{context.get('message', 'error')}{detail}")
+
+    async def __aexit__(self, *exc_info) -> None:
+        await settle()
+        gc.collect()
+        self._loop.set_exception_handler(self._previous)
+
+    def expect_none(self) -> None:
+        expect(
+            not self.messages,
+            saw="the event loop reported: " + "; ".join(self.messages),
+            expected="no task whose exception nobody retrieved",
+            mistake="tasks were started and some were never awaited after one failed: await every task "
+            "(gather does), or cancel the rest",
+        )
