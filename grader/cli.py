@@ -2,7 +2,6 @@
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -30,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--target", type=Path, default=curriculum.EXERCISES,
                         help="folder holding the kata modules to grade (default: exercises/)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
-    parser.add_argument("--jobs", type=int, default=max(2, os.cpu_count() or 1),
+    parser.add_argument("--jobs", type=int, default=runner.JOBS,
                         help="katas graded at a time (default: the number of CPUs, at least 2)")
     parser.add_argument("--time-limit", type=_positive, default=runner.TIME_LIMIT, metavar="SECONDS",
                         help=f"hard limit for one kata's whole suite (default: {runner.TIME_LIMIT:g})")

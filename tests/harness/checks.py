@@ -5,13 +5,16 @@ Every failed check says what it saw, what it expected and the likely mistake.
 
 import asyncio
 import gc
+import math
 import reprlib
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from . import learner
-from .timing import real_perf_counter, real_sleep
+from .timing import real_perf_counter, real_sleep, seconds, units
 
 _short = reprlib.Repr()
 _short.maxstring = 60
@@ -49,6 +52,22 @@ def _clear_tracebacks(error: BaseException | None, seen: set[int]) -> None:
         _clear_tracebacks(inner, seen)
 
 
+# The learner's code gets this long, over all the calls of one check (every hypothesis example of it),
+# before the check stops it: far above what a correct solution needs, below pytest-timeout's backstop.
+CHECK_BUDGET = units(25)
+_budget_ends = math.inf
+
+
+def start_check_budget() -> None:
+    global _budget_ends
+    _budget_ends = real_perf_counter() + CHECK_BUDGET
+
+
+class CheckOverrun(BaseException):
+    """The learner's code ran past the check's budget. Not an Exception, so hypothesis lets it through at once
+    instead of replaying a slow example again and again while it shrinks."""
+
+
 @dataclass
 class Outcome:
     """How one call of the learner's function ended."""
@@ -83,14 +102,38 @@ class KataCall:
     def cancel(self) -> None:
         self.task.cancel()
 
+    async def until_called(self, fake, count: int = 1, within: float = units(10)) -> None:
+        """Wait until the learner's code has started `count` calls of `fake`, or has already ended (the check
+        then sees how it ended)."""
+        deadline = real_perf_counter() + within
+        while len(fake.calls) < count and not self.task.done():
+            expect(
+                real_perf_counter() < deadline,
+                saw=f"{len(fake.calls)} call(s) of the function your code was given, after {seconds(within)}",
+                expected=f"at least {count}",
+                mistake="the function it was given is never called, or only after a long wait",
+            )
+            await real_sleep(0.001)
+
     async def outcome(self) -> Outcome:
-        await asyncio.wait([self.task])
+        done, _ = await asyncio.wait([self.task], timeout=max(0.0, _budget_ends - real_perf_counter()))
+        if not done:
+            self.task.cancel()
+            await asyncio.wait([self.task], timeout=units(5))
+            raise CheckOverrun(
+                f"Saw: your function still running when this check's time ran out ({seconds(CHECK_BUDGET)} over "
+                f"all its calls; this call had run for {seconds(real_perf_counter() - self.started)}).\n"
+                "Expected: every call to finish as soon as its work is done: this check's fakes answer within "
+                "a fraction of that.\n"
+                "Likely mistake: waiting for something that never happens (a task never finished, a future never "
+                "set), or sitting out a whole delay or timeout when the result is already there."
+            )
         outcome = Outcome(elapsed=real_perf_counter() - self.started)
         if self.task.cancelled():
             outcome.cancelled = True
         elif (error := self.task.exception()) is not None:
-            if isinstance(error, NotImplementedError):
-                raise error  # a stub: the grader reports the kata as not started
+            if isinstance(error, (NotImplementedError, pytest.fail.Exception)):
+                raise error  # a stub (the kata is "not started"), or pytest-timeout stopping the check
             outcome.error = error
             outcome.where = learner.location(error.__traceback__)
             _clear_tracebacks(error, set())

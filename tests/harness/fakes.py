@@ -94,18 +94,6 @@ class FakeFetch:
     def running(self) -> list[FakeCall]:
         return [call for call in self.calls if call.outcome == "running"]
 
-    async def until_started(self, count: int = 1, within: float = units(10)) -> None:
-        """Wait until `count` calls have started; a check that needs them fails clearly if they never do."""
-        deadline = real_perf_counter() + within
-        while len(self.calls) < count:
-            expect(
-                real_perf_counter() < deadline,
-                saw=f"{len(self.calls)} call(s) of the function your code was given, after {seconds(within)}",
-                expected=f"at least {count}",
-                mistake="the function it was given is never called, or only after a long wait",
-            )
-            await real_sleep(0.001)
-
     def expect_all_at_once(self, count: int, elapsed: float, bound: float) -> None:
         """The peak counter is exact; the wall-clock bound backs it (an all-at-once start that then blocks)."""
         at_once = self.peak >= count

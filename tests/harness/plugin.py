@@ -7,13 +7,14 @@ per finished check. Lines are JSON, appended to the file named by KATA_REPORT.
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from . import learner
-from .checks import describe_error
+from .checks import CheckOverrun, describe_error, start_check_budget
 
 CATEGORIES = ("correctness", "concurrency", "timeout", "exceptions")
 
@@ -52,10 +53,10 @@ def _check_name(nodeid: str) -> str:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        marks = [mark.name for mark in item.iter_markers() if mark.name in CATEGORIES]
-        if len(marks) != 1:
-            raise pytest.UsageError(f"{item.nodeid}: a check needs exactly one category mark of {CATEGORIES}, has {marks}")
-        item.category = marks[0]
+        marks = [mark.args for mark in item.iter_markers("category")]
+        if len(marks) != 1 or len(marks[0]) != 1 or marks[0][0] not in CATEGORIES:
+            raise pytest.UsageError(f"{item.nodeid}: a check needs one @pytest.mark.category(NAME), NAME in {CATEGORIES}")
+        item.category = marks[0][0]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -94,11 +95,36 @@ def kata():
     return _module
 
 
+@pytest.fixture(autouse=True)
+def _check_budget():
+    start_check_budget()
+
+
+def _never_awaited(error: BaseException | None) -> str | None:
+    """The coroutine named by a 'coroutine ... was never awaited' warning: pytest reports it as an unraisable
+    exception warning caused by the RuntimeWarning, several of them in an exception group."""
+    if error is None:
+        return None
+    if found := re.search(r"coroutine '([^']+)' was never awaited", str(error)):
+        return found.group(1)
+    for inner in (error.__cause__, *getattr(error, "exceptions", ())):
+        if name := _never_awaited(inner):
+            return name
+    return None
+
+
 def _message(error: BaseException, timeout: float) -> str:
     if isinstance(error, NotImplementedError):
         return "Not started yet: the function still raises NotImplementedError."
-    if isinstance(error, AssertionError) and str(error):
+    if isinstance(error, (AssertionError, CheckOverrun)) and str(error):
         message = str(error)
+    elif coroutine := _never_awaited(error):
+        message = (
+            f"Saw: a coroutine, {coroutine}(...), created but never awaited.\n"
+            "Expected: every coroutine awaited (or wrapped in a task).\n"
+            f"Likely mistake: calling {coroutine}(...) without `await` in front makes a coroutine and throws it "
+            "away: nothing runs."
+        )
     elif type(error).__name__ == "Failed" and "Timeout" in str(error):
         message = (
             f"Saw: this check still running after {timeout:g} s, so it was stopped.\n"

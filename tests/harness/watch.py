@@ -30,14 +30,18 @@ class LoopWatch:
         sys.setprofile(None)
         self._heartbeat.cancel()
         await asyncio.wait([self._heartbeat])
+        self._tick()  # a stall that lasted until the end has had no tick after it to measure it
 
     async def _beat(self) -> None:
-        last = real_perf_counter()
+        self._last_tick = real_perf_counter()
         while True:
             await real_sleep(TICK)
-            now = real_perf_counter()
-            self.longest_stall = max(self.longest_stall, now - last)
-            last = now
+            self._tick()
+
+    def _tick(self) -> None:
+        now = real_perf_counter()
+        self.longest_stall = max(self.longest_stall, now - self._last_tick)
+        self._last_tick = now
 
     def _profile(self, frame, event: str, arg) -> None:
         if event == "c_call" and arg is real_time_sleep:

@@ -1,0 +1,58 @@
+"""The command line: what a learner sees, and the exit codes scripts rely on."""
+
+import os
+
+import pytest
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def test_unknown_kata_is_a_usage_error_naming_the_katas(run_grader, katas):
+    finished = run_grader("no_such_kata")
+    assert finished.returncode == 2
+    assert "no_such_kata" in finished.stderr
+    assert all(kata.name in finished.stderr for kata in katas)
+
+
+def test_missing_target_is_a_usage_error(run_grader):
+    finished = run_grader("--target", "no/such/folder")
+    assert finished.returncode == 2 and "no such folder" in finished.stderr
+
+
+def test_bad_time_scale_is_a_usage_error(run_grader):
+    finished = run_grader("--target", "solutions", env={**os.environ, "KATA_TIME_SCALE": "fast"})
+    assert finished.returncode == 2 and "KATA_TIME_SCALE" in finished.stderr
+
+
+def test_scoreboard_lists_every_kata_and_says_what_next(run_grader, katas):
+    finished = run_grader()
+    assert finished.returncode == 1
+    for kata in katas:
+        assert kata.name in finished.stdout
+    assert katas[0].chapter in finished.stdout
+    assert "not started" in finished.stdout
+    assert "Score 0 of" in finished.stdout
+    assert "Next:" in finished.stdout and f"exercises/{katas[0].name}.py" in finished.stdout
+
+
+def test_chosen_kata_shows_every_failing_check(run_grader, learner_copy):
+    (learner_copy / "gather_results.py").write_text(
+        "async def fetch_all(fetch, keys):\n    return [await fetch(key) for key in keys]\n"
+    )
+    finished = run_grader("gather_results", "--target", str(learner_copy))
+    shown = " ".join(finished.stdout.split())  # long messages wrap to the terminal's width
+    assert finished.returncode == 1
+    assert "failing" in shown
+    assert "at most 1 ran at a time" in shown
+    assert "Likely mistake: they ran one after another" in shown
+
+
+def test_all_passing_exits_zero_and_says_so(run_grader):
+    finished = run_grader("--target", "solutions")
+    assert finished.returncode == 0, finished.stdout
+    assert "Every kata passes" in finished.stdout
+
+
+def test_no_colour_when_not_a_terminal(run_grader):
+    finished = run_grader("hello_coroutine", "--target", "solutions")
+    assert "\x1b[" not in finished.stdout

@@ -1,0 +1,42 @@
+"""Through the grader, as a learner runs it: references score full marks, stubs score nothing."""
+
+import pytest
+
+pytestmark = pytest.mark.timeout(120)
+
+REPORT_KEYS = {"score", "max_score", "katas"}
+KATA_KEYS = {"name", "title", "status", "score", "max_score", "checks"}
+CHECK_KEYS = {"name", "category", "passed", "message"}
+CATEGORIES = {"correctness", "concurrency", "timeout", "exceptions"}
+
+
+def test_reference_solutions_score_full_marks(katas, grade_json):
+    code, report = grade_json("--target", "solutions")
+    failing = {
+        kata["name"]: [check["message"] for check in kata["checks"] if not check["passed"]] or kata["reason"]
+        for kata in report["katas"]
+        if kata["status"] != "passed"
+    }
+    assert not failing, failing
+    assert code == 0
+    assert report["score"] == report["max_score"] == sum(kata.points for kata in katas)
+    assert [kata["name"] for kata in report["katas"]] == [kata.name for kata in katas]
+
+
+def test_stubs_are_not_started(katas, grade_json):
+    code, report = grade_json()
+    assert code == 1
+    assert {kata["name"]: kata["status"] for kata in report["katas"]} == {kata.name: "not_started" for kata in katas}
+    assert report["score"] == 0
+
+
+def test_report_shape(katas, grade_json):
+    _, report = grade_json(katas[0].name, "--target", "solutions")
+    assert REPORT_KEYS <= report.keys()
+    (kata,) = report["katas"]
+    assert KATA_KEYS <= kata.keys()
+    assert kata["checks"], "a kata with no checks"
+    for check in kata["checks"]:
+        assert CHECK_KEYS <= check.keys()
+        assert check["category"] in CATEGORIES
+        assert isinstance(check["passed"], bool) and isinstance(check["message"], str)

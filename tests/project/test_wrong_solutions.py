@@ -1,0 +1,52 @@
+"""The bank of plausible wrong solutions (tests/wrong/KATA/*.py): every one is caught, in its own category."""
+
+import ast
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from grader import curriculum, runner
+from grader.results import CATEGORIES, FAILED, KataResult
+
+BANK = curriculum.TESTS / "wrong"
+WRONG = sorted(BANK.glob("*/*.py"))
+
+pytestmark = pytest.mark.timeout(300)
+
+
+def caught_in(path: Path) -> str:
+    """The category a wrong solution must fail in: its module-level CAUGHT_IN."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and [target.id for target in node.targets] == ["CAUGHT_IN"]:
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"{path}: no CAUGHT_IN = '<category>'")
+
+
+@pytest.fixture(scope="session")
+def verdicts(tmp_path_factory) -> dict[Path, KataResult]:
+    """Every wrong solution graded as a learner's file, several at a time (the grader runs one per process)."""
+    katas = {kata.name: kata for kata in curriculum.load()}
+
+    def grade(path: Path) -> KataResult:
+        target = tmp_path_factory.mktemp(f"{path.parent.name}-{path.stem}")
+        (target / f"{path.parent.name}.py").write_text(path.read_text())
+        return runner.grade(katas[path.parent.name], target)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(WRONG, pool.map(grade, WRONG)))
+
+
+def test_every_kata_has_four_wrong_solutions(katas):
+    counts = {kata.name: len(list((BANK / kata.name).glob("*.py"))) for kata in katas}
+    assert all(count >= 4 for count in counts.values()), counts
+
+
+@pytest.mark.parametrize("path", WRONG, ids=lambda path: f"{path.parent.name}/{path.stem}")
+def test_wrong_solution_is_caught(path, verdicts):
+    category = caught_in(path)
+    assert category in CATEGORIES
+    result = verdicts[path]
+    failing = sorted({check.category for check in result.failures})
+    assert result.status == FAILED, f"status {result.status} ({result.reason or 'no reason'}), failing: {failing}"
+    assert category in failing, f"caught, but in {failing} rather than {category}"
