@@ -2,6 +2,7 @@
 
 import argparse
 import os
+from contextlib import nullcontext
 from pathlib import Path
 
 from rich.console import Console
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [kata for kata in katas if not args.katas or kata.name in args.katas]
 
     console = Console(highlight=False)
-    with console.status(f"Grading {len(chosen)} kata(s)…") if args.format == "text" else _nothing():
+    with console.status(f"Grading {len(chosen)} kata(s)…") if args.format == "text" else nullcontext():
         results = runner.grade_all(chosen, args.target, jobs=args.jobs, time_limit=args.time_limit * scale)
 
     if args.format == "json":
@@ -61,9 +62,3 @@ def main(argv: list[str] | None = None) -> int:
     else:
         report.show(console, results, args.target.resolve().name, whole_curriculum=not args.katas)
     return 0 if all(result.status == PASSED for result in results) else 1
-
-
-def _nothing():
-    from contextlib import nullcontext
-
-    return nullcontext()

@@ -1,6 +1,6 @@
 """Benchmark: grade the whole curriculum against solutions/ and report where the time goes.
 
-    python tests/benchmark.py [--runs N] [--load N]
+    python tests/benchmark.py [KATA ...] [--runs N] [--load N]
 
 Prints each kata's own time (its subprocess, start to report), the sum of those, and the wall time of the
 whole run: parallel grading should bring the wall time well under the sum. With --load N, N busy processes
@@ -22,10 +22,11 @@ def _spin() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("katas", nargs="*", metavar="KATA", help="only these katas (default: all)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--load", type=int, default=0, help="busy processes running beside the grader")
     args = parser.parse_args()
-    katas = curriculum.load()
+    katas = [kata for kata in curriculum.load() if not args.katas or kata.name in args.katas]
     jobs = runner.JOBS
     busy = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(args.load)]
     for process in busy:

@@ -2,7 +2,7 @@
 
 import asyncio
 import math
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,6 +81,16 @@ class FakeFetch:
                 await real_sleep(0)
         else:
             await real_sleep(delay)
+
+    def caller(self, key: Hashable) -> Callable[[], Awaitable[Any]]:
+        """An async function of no arguments that calls this fake with `key`, for katas that take such
+        functions (`first`, `second`, `coro_fns`)."""
+
+        async def call() -> Any:
+            return await self(key)
+
+        call.__qualname__ = call.__name__ = f"fetch_{key}"
+        return call
 
     @property
     def keys(self) -> list:

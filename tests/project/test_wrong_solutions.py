@@ -24,17 +24,23 @@ def caught_in(path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def verdicts(tmp_path_factory) -> dict[Path, KataResult]:
-    """Every wrong solution graded as a learner's file, several at a time (the grader runs one per process)."""
+def verdicts(request, tmp_path_factory) -> dict[Path, KataResult]:
+    """The selected wrong solutions graded as a learner's files, several at a time (`-k KATA` grades only
+    that kata's)."""
     katas = {kata.name: kata for kata in curriculum.load()}
+    selected = [
+        item.callspec.params["path"]
+        for item in request.session.items
+        if hasattr(item, "callspec") and "path" in item.callspec.params
+    ]
 
-    def grade(path: Path) -> KataResult:
-        target = tmp_path_factory.mktemp(f"{path.parent.name}-{path.stem}")
+    targets = [tmp_path_factory.mktemp(f"{path.parent.name}-{path.stem}") for path in selected]
+    for path, target in zip(selected, targets):
         (target / f"{path.parent.name}.py").write_text(path.read_text())
-        return runner.grade(katas[path.parent.name], target)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip(WRONG, pool.map(grade, WRONG)))
+        results = pool.map(lambda path, target: runner.grade(katas[path.parent.name], target), selected, targets)
+        return dict(zip(selected, results))
 
 
 def test_every_kata_has_four_wrong_solutions(katas):
