@@ -1,4 +1,5 @@
-"""The bank of plausible wrong solutions (tests/wrong/KATA/*.py): every one is caught, in its own category."""
+"""The solution banks: other right solutions (tests/right/KATA/*.py) pass every check, and plausible wrong
+ones (tests/wrong/KATA/*.py) are each caught, in their own category."""
 
 import ast
 from concurrent.futures import ThreadPoolExecutor
@@ -9,8 +10,10 @@ import pytest
 from grader import curriculum, runner
 from grader.results import CATEGORIES, FAILED, KataResult
 
-BANK = curriculum.TESTS / "wrong"
-WRONG = sorted(BANK.glob("*/*.py"))
+WRONG_BANK = curriculum.TESTS / "wrong"
+WRONG = sorted(WRONG_BANK.glob("*/*.py"))
+RIGHT_BANK = curriculum.TESTS / "right"
+RIGHT = sorted(RIGHT_BANK.glob("*/*.py"))
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -25,7 +28,7 @@ def caught_in(path: Path) -> str:
 
 @pytest.fixture(scope="session")
 def verdicts(request, tmp_path_factory) -> dict[Path, KataResult]:
-    """The selected wrong solutions graded as a learner's files, several at a time (`-k KATA` grades only
+    """The selected banked solutions graded as a learner's files, several at a time (`-k KATA` grades only
     that kata's)."""
     katas = {kata.name: kata for kata in curriculum.load()}
     selected = [
@@ -34,7 +37,7 @@ def verdicts(request, tmp_path_factory) -> dict[Path, KataResult]:
         if hasattr(item, "callspec") and "path" in item.callspec.params
     ]
 
-    targets = [tmp_path_factory.mktemp(f"{path.parent.name}-{path.stem}") for path in selected]
+    targets = [tmp_path_factory.mktemp(f"{path.parent.parent.name}-{path.parent.name}-{path.stem}") for path in selected]
     for path, target in zip(selected, targets):
         (target / f"{path.parent.name}.py").write_text(path.read_text())
 
@@ -43,9 +46,20 @@ def verdicts(request, tmp_path_factory) -> dict[Path, KataResult]:
         return dict(zip(selected, results))
 
 
-def test_every_kata_has_four_wrong_solutions(katas):
-    counts = {kata.name: len(list((BANK / kata.name).glob("*.py"))) for kata in katas}
-    assert all(count >= 4 for count in counts.values()), counts
+def test_every_kata_has_banks(katas):
+    """At least four wrong solutions and two right ones besides the reference, for every kata."""
+    counts = {
+        kata.name: (len(list((WRONG_BANK / kata.name).glob("*.py"))), len(list((RIGHT_BANK / kata.name).glob("*.py"))))
+        for kata in katas
+    }
+    assert all(wrong >= 4 and right >= 2 for wrong, right in counts.values()), counts
+
+
+@pytest.mark.parametrize("path", RIGHT, ids=lambda path: f"{path.parent.name}/{path.stem}")
+def test_right_solution_passes(path, verdicts):
+    result = verdicts[path]
+    failing = {check.name: check.message for check in result.failures}
+    assert result.status == "passed", f"status {result.status} ({result.reason or 'no reason'}): {failing}"
 
 
 @pytest.mark.parametrize("path", WRONG, ids=lambda path: f"{path.parent.name}/{path.stem}")
