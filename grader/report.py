@@ -1,7 +1,6 @@
-"""Showing grading results: a scoreboard for people (rich) and JSON for machines."""
+"""Showing grading results to people: the scoreboard, the total, what to do next (rich)."""
 
-import json
-from pathlib import Path
+from datetime import datetime
 
 from rich import box
 from rich.console import Console, Group
@@ -10,7 +9,10 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from .progress import Progress
 from .results import CATEGORIES, ERROR, FAILED, NOT_STARTED, PASSED, KataResult
+
+DAYS_SHOWN = 7
 
 STATUS_STYLE = {
     PASSED: ("passed", "green"),
@@ -22,44 +24,6 @@ STATUS_STYLE = {
 
 def _points(value: float) -> str:
     return f"{value:g}"
-
-
-def to_json(results: list[KataResult], target: Path) -> str:
-    return json.dumps(
-        {
-            "target": str(target),
-            "score": round(sum(result.score for result in results), 2),
-            "max_score": sum(result.kata.points for result in results),
-            "katas": [
-                {
-                    "name": result.kata.name,
-                    "title": result.kata.title,
-                    "chapter": result.kata.chapter,
-                    "status": result.status,
-                    "score": result.score,
-                    "max_score": result.kata.points,
-                    "reason": result.reason,
-                    "seconds": round(result.seconds, 3),
-                    "categories": {
-                        category: {"passed": passed, "total": total}
-                        for category, (passed, total) in result.categories().items()
-                    },
-                    "checks": [
-                        {
-                            "name": check.name,
-                            "category": check.category,
-                            "description": check.description,
-                            "passed": check.passed,
-                            "message": check.message,
-                        }
-                        for check in result.checks
-                    ],
-                }
-                for result in results
-            ],
-        },
-        indent=2,
-    )
 
 
 def _category_mark(result: KataResult, category: str) -> Text:
@@ -140,11 +104,33 @@ def problems(result: KataResult, target_name: str, *, first_only: bool = False) 
     return Group(*lines)
 
 
-def show(console: Console, results: list[KataResult], target_name: str, *, whole_curriculum: bool) -> None:
-    """The whole curriculum: scoreboard, total and the next kata to work on. Chosen katas: every problem."""
+def history(progress: Progress) -> Group | None:
+    """Progress over time: the best total of each of the last days the learner graded everything."""
+    best_by_day: dict[str, dict] = {}
+    for point in progress.history:
+        day = datetime.fromisoformat(point["at"]).astimezone().strftime("%a %d %b")
+        if day not in best_by_day or point["score"] >= best_by_day[day]["score"]:
+            best_by_day[day] = point
+    if len(progress.history) < 2:
+        return None
+    rows = [Text("Your progress:", style="bold")]
+    for day, point in list(best_by_day.items())[-DAYS_SHOWN:]:
+        row = Table.grid(padding=(0, 1))
+        row.add_row(Text(day, style="dim"), ProgressBar(total=point["max_score"] or 1, completed=point["score"], width=20),
+                    Text(f"{_points(point['score'])} of {point['max_score']} points, {point['passed']} katas passed"))
+        rows.append(row)
+    return Group(*rows)
+
+
+def show(console: Console, results: list[KataResult], target_name: str, *, whole_curriculum: bool,
+         progress: Progress | None = None) -> None:
+    """The whole curriculum: scoreboard, total, progress over time and the next kata to work on.
+    Chosen katas: every problem of each."""
     console.print(Text(f"asyncio katas, graded against {target_name}/", style="bold"))
     console.print(scoreboard(results))
     console.print(total(results))
+    if progress is not None and whole_curriculum and (past := history(progress)) is not None:
+        console.print(past)
     console.print()
     unfinished = [result for result in results if result.status != PASSED]
     if whole_curriculum:

@@ -45,15 +45,18 @@ class KataResult:
                 counts[category] = (sum(check.passed for check in checks), len(checks))
         return counts
 
+    def weight(self, check: Check) -> float:
+        """The points a check is worth: each category with checks weighs the same; within one, each check does."""
+        counts = self.categories()
+        return self.kata.points / len(counts) / counts[check.category][1]
+
+    def earned(self, check: Check) -> float:
+        """What a check earned. A kata that could not be graded, or has not been started, earns nothing."""
+        return self.weight(check) if check.passed and self.status not in (ERROR, NOT_STARTED) else 0.0
+
     @property
     def score(self) -> float:
-        """Each category with checks weighs the same; within one, each check does. A kata that could not be
-        graded, or has not been started, scores nothing."""
-        if self.status in (ERROR, NOT_STARTED):
-            return 0.0
-        counts = self.categories()
-        share = self.kata.points / len(counts)
-        return round(sum(share * passed / total for passed, total in counts.values()), 2)
+        return round(sum(self.earned(check) for check in self.checks), 2)
 
     @property
     def failures(self) -> list[Check]:

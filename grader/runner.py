@@ -70,6 +70,9 @@ def _ended_early(exit_code: int, check: str) -> str:
 
 
 def grade(kata: Kata, target: Path, *, tests: Path = TESTS, time_limit: float = TIME_LIMIT) -> KataResult:
+    if not kata.suite(tests).exists():
+        return KataResult(kata, reason="this copy of the katas has no hidden suite for it: only your instructor "
+                          "can grade it (python -m grader --tests PATH grades with a suite kept elsewhere)")
     started = perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"kata-{kata.name}-") as scratch:
         scratch = Path(scratch)
