@@ -4,6 +4,7 @@ import argparse
 import os
 import sys
 from contextlib import nullcontext
+from functools import partial
 from pathlib import Path
 from time import perf_counter
 
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     katas = curriculum.load()
     by_name = {kata.name: kata for kata in katas}
-    chosen_names = args.katas if hasattr(args, "katas") else [args.kata] if hasattr(args, "kata") else []
+    chosen_names = getattr(args, "katas", None) or ([args.kata] if hasattr(args, "kata") else [])
     unknown = [name for name in chosen_names if name not in by_name]
     if unknown:
         parser.error(f"no kata named {', '.join(unknown)}; the katas are: {', '.join(by_name)}")
@@ -137,8 +138,13 @@ def grade(console: Console, args: argparse.Namespace, chosen: list[curriculum.Ka
         history = state
 
     if args.format == "text":
-        out = console if args.output is None else Console(file=args.output.open("w", encoding="utf-8"), width=100)
-        report.show(out, results, args.target.resolve().name, whole_curriculum=whole_curriculum, progress=history)
+        show = partial(report.show, results=results, target_name=args.target.resolve().name,
+                       whole_curriculum=whole_curriculum, progress=history)
+        if args.output is None:
+            show(console)
+        else:
+            with args.output.open("w", encoding="utf-8") as stream:
+                show(Console(file=stream, width=100))
     else:
         text = {
             "json": lambda: formats.to_json(results, args.target.resolve()),
