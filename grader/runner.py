@@ -7,6 +7,7 @@ it expects, before any learner code runs, then one line per finished check. What
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,26 +30,91 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asyn
 PLUGINS = ("harness.plugin", "pytest_asyncio.plugin", "pytest_timeout", "_hypothesis_pytestplugin")
 
 
-def _command(suite: Path) -> list[str]:
-    command = [sys.executable, "-m", "pytest", str(suite), "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT)]
+# The suite's process imports the slow part first (pytest, hypothesis, the plugins: most of a second), then
+# waits on stdin for what to grade. Watch mode keeps one ready, so grading starts the moment a file is saved.
+BOOT = """\
+import json, os, sys
+import pytest, hypothesis, pytest_asyncio.plugin, pytest_timeout, _hypothesis_pytestplugin
+request = sys.stdin.readline()
+if not request:
+    sys.exit(0)
+request = json.loads(request)
+os.environ.update(request["env"])
+sys.exit(pytest.main(request["args"]))
+"""
+
+
+def _arguments(suite: Path) -> list[str]:
+    arguments = [str(suite), "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT)]
     for plugin in PLUGINS:
-        command += ["-p", plugin]
+        arguments += ["-p", plugin]
     # No conftest.py is ever loaded, so none dropped beside the learner's code can rewrite a verdict;
     # plain asserts keep the harness's messages as they are written.
-    return command + ["--noconftest", "--assert=plain", "-q", "--no-header"]
+    return arguments + ["--noconftest", "--assert=plain", "-q", "--no-header"]
 
 
-def _environment(target: Path, report: Path, tests: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+def _environment(tests: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "KATA_REPORT"))}
     env.update(
         PYTHONPATH=str(tests),
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",  # only the plugins named above, whatever else is installed
         PYTHONDONTWRITEBYTECODE="1",  # no __pycache__ written into the learner's folder
         HYPOTHESIS_STORAGE_DIRECTORY=str(CACHE / "hypothesis"),
-        KATA_TARGET=str(target),
-        KATA_REPORT=str(report),
     )
     return env
+
+
+class SuiteProcess:
+    """One kata's pytest process, in a scratch folder and a session of its own (so its whole process group,
+    pools and children included, can be killed). Start it ahead of need; `run` then grades one kata."""
+
+    def __init__(self, tests: Path = TESTS) -> None:
+        self.scratch = Path(tempfile.mkdtemp(prefix="kata-"))
+        self.report = self.scratch / "report.jsonl"
+        self._log = (self.scratch / "pytest.log").open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", BOOT], cwd=self.scratch, env=_environment(tests), stdin=subprocess.PIPE,
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+    def run(self, suite: Path, target: Path, time_limit: float) -> tuple[int, bool]:
+        """Grade `target` with `suite`; (exit code, whether the time limit killed it)."""
+        request = {"args": _arguments(suite), "env": {"KATA_TARGET": str(target), "KATA_REPORT": str(self.report)}}
+        try:
+            self.process.stdin.write((json.dumps(request) + "\n").encode())
+            self.process.stdin.close()
+        except BrokenPipeError:  # it died booting: its missing report says so
+            pass
+        try:
+            self.process.wait(timeout=time_limit)
+            return self.process.returncode, False
+        except subprocess.TimeoutExpired:
+            self._kill()
+            return self.process.returncode, True
+        finally:
+            self._kill()  # whatever the learner's code left running
+
+    def log_text(self) -> str:
+        return (self.scratch / "pytest.log").read_text(errors="replace")
+
+    def _kill(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+    def close(self) -> None:
+        self._kill()
+        self.process.stdin.close()
+        self._log.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def __enter__(self) -> "SuiteProcess":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
 
 def _read_report(report: Path) -> list[dict]:
@@ -69,37 +135,18 @@ def _ended_early(exit_code: int, check: str) -> str:
     )
 
 
-def grade(kata: Kata, target: Path, *, tests: Path = TESTS, time_limit: float = TIME_LIMIT) -> KataResult:
+def grade(kata: Kata, target: Path, *, tests: Path = TESTS, time_limit: float = TIME_LIMIT,
+          process: SuiteProcess | None = None) -> KataResult:
+    """Grade one kata, in `process` if one was started ahead (it is used up), else in a new one."""
     if not kata.suite(tests).exists():
+        if process is not None:
+            process.close()
         return KataResult(kata, reason="this copy of the katas has no hidden suite for it: only your instructor "
                           "can grade it (python -m grader --tests PATH grades with a suite kept elsewhere)")
     started = perf_counter()
-    with tempfile.TemporaryDirectory(prefix=f"kata-{kata.name}-") as scratch:
-        scratch = Path(scratch)
-        report, log = scratch / "report.jsonl", scratch / "pytest.log"
-        with log.open("wb") as output:
-            # Its own session, so the whole process group (pools and children included) can be killed.
-            process = subprocess.Popen(
-                _command(kata.suite(tests)),
-                cwd=scratch,
-                env=_environment(target.resolve(), report, tests),
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            try:
-                exit_code = process.wait(timeout=time_limit)
-                timed_out = False
-            except subprocess.TimeoutExpired:
-                timed_out = True
-            finally:
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)  # also whatever the learner's code left running
-                except ProcessLookupError:
-                    pass
-                process.wait()
-        result = _judge(kata, _read_report(report), log.read_text(errors="replace"), exit_code=process.returncode,
+    with process or SuiteProcess(tests) as suite_process:
+        exit_code, timed_out = suite_process.run(kata.suite(tests), target.resolve(), time_limit)
+        result = _judge(kata, _read_report(suite_process.report), suite_process.log_text(), exit_code=exit_code,
                         timed_out=timed_out, time_limit=time_limit)
     result.seconds = perf_counter() - started
     return result

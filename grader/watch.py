@@ -39,13 +39,23 @@ class Session:
     def __init__(self, console: Console, katas: list[Kata], args: argparse.Namespace) -> None:
         self.console, self.katas, self.args = console, katas, args
         self.kata = commands.current(katas, commands.load_progress(console)) or katas[-1]
+        self.ready = runner.SuiteProcess(args.tests)  # booted while the learner types
+
+    def _process(self) -> runner.SuiteProcess:
+        """The process booted ahead, handing over to a fresh one for next time."""
+        process, self.ready = self.ready, runner.SuiteProcess(self.args.tests)
+        return process
+
+    def close(self) -> None:
+        self.ready.close()
 
     def grade(self) -> None:
         """Grade the current kata; while it passes, move on to the next and grade that."""
         self.console.clear()
         while True:
             self.console.print(Text(f"Grading {self.kata.number}. {self.kata.title} ({self.kata.name})…", style="dim"))
-            result = runner.grade(self.kata, EXERCISES, tests=self.args.tests, time_limit=self.args.time_limit)
+            result = runner.grade(self.kata, EXERCISES, tests=self.args.tests, time_limit=self.args.time_limit,
+                                  process=self._process())
             state = commands.load_progress(self.console)
             state.record([result], whole_curriculum=False)
             progress.save(state)
@@ -96,3 +106,4 @@ def watch(console: Console, katas: list[Kata], args: argparse.Namespace) -> int:
         return 0
     finally:
         stop.set()
+        session.close()
