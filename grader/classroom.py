@@ -58,11 +58,14 @@ def step_id(kata: Kata) -> str:
 
 
 def render(katas: list[Kata]) -> str:
-    steps = "".join(STEP.format(number=kata.number, title=kata.title, step_id=step_id(kata), name=kata.name,
-                                points=kata.points) for kata in katas)
+    steps = "".join(
+        STEP.format(number=kata.number, title=kata.title, step_id=step_id(kata), name=kata.name, points=kata.points)
+        for kata in katas
+    )
     # The reporter reads each runner's result from the variable named after its step id, upper-cased.
-    env = "\n".join(f"          {step_id(kata).upper()}_RESULTS: \"${{{{steps.{step_id(kata)}.outputs.result}}}}\""
-                    for kata in katas)
+    env = "\n".join(
+        f'          {step_id(kata).upper()}_RESULTS: "${{{{steps.{step_id(kata)}.outputs.result}}}}"' for kata in katas
+    )
     return HEADER + steps + REPORTER.format(env=env, runners=",".join(step_id(kata) for kata in katas))
 
 

@@ -35,19 +35,33 @@ def _parser() -> argparse.ArgumentParser:
 
     grade = subparsers.add_parser("grade", help="grade katas (the default command)")
     grade.add_argument("katas", nargs="*", metavar="KATA", help="grade only these katas, showing every failing check")
-    grade.add_argument("--target", type=Path, default=curriculum.EXERCISES,
-                       help="folder holding the kata modules to grade (default: exercises/)")
-    grade.add_argument("--format", choices=("text", "json", "gradescope", "junit"), default="text",
-                       help="report format (default: text)")
+    grade.add_argument(
+        "--target",
+        type=Path,
+        default=curriculum.EXERCISES,
+        help="folder holding the kata modules to grade (default: exercises/)",
+    )
+    grade.add_argument(
+        "--format",
+        choices=("text", "json", "gradescope", "junit"),
+        default="text",
+        help="report format (default: text)",
+    )
     grade.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
     _suite_options(grade)
 
     watch = subparsers.add_parser("watch", help="grade the current kata again every time a file is saved")
-    watch.add_argument("--poll", action="store_true",
-                       help="poll for changes instead of file-system events (network drives, some containers)")
+    watch.add_argument(
+        "--poll",
+        action="store_true",
+        help="poll for changes instead of file-system events (network drives, some containers)",
+    )
     _suite_options(watch)
 
-    for name, text in (("hint", "show the next hint of a kata"), ("solution", "show a passed kata's reference solution")):
+    for name, text in (
+        ("hint", "show the next hint of a kata"),
+        ("solution", "show a passed kata's reference solution"),
+    ):
         subparsers.add_parser(name, help=text).add_argument("kata", metavar="KATA")
     subparsers.add_parser("list", help="the curriculum by chapter, with status and points")
     reset = subparsers.add_parser("reset", help="restore a kata's original stub (your version is kept beside it)")
@@ -67,13 +81,24 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _suite_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--tests", type=Path, default=curriculum.TESTS, metavar="PATH",
-                        help="folder of the hidden suites (katas/, harness/), e.g. an instructor's copy "
-                        "kept outside the learner's (default: tests/)")
-    parser.add_argument("--jobs", type=int, default=runner.JOBS,
-                        help="katas graded at a time (default: the number of CPUs, at least 2)")
-    parser.add_argument("--time-limit", type=_positive, default=runner.TIME_LIMIT, metavar="SECONDS",
-                        help=f"hard limit for one kata's whole suite (default: {runner.TIME_LIMIT:g})")
+    parser.add_argument(
+        "--tests",
+        type=Path,
+        default=curriculum.TESTS,
+        metavar="PATH",
+        help="folder of the hidden suites (katas/, harness/), e.g. an instructor's copy "
+        "kept outside the learner's (default: tests/)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=runner.JOBS, help="katas graded at a time (default: the number of CPUs, at least 2)"
+    )
+    parser.add_argument(
+        "--time-limit",
+        type=_positive,
+        default=runner.TIME_LIMIT,
+        metavar="SECONDS",
+        help=f"hard limit for one kata's whole suite (default: {runner.TIME_LIMIT:g})",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"KATA_TIME_SCALE: {error}")
     if getattr(args, "target", None) is not None and not args.target.is_dir():
         parser.error(f"--target {args.target}: no such folder")
-    chosen = [by_name[name] for name in chosen_names] or katas
+    chosen = [kata for kata in katas if kata.name in chosen_names] or katas
 
     console = Console(highlight=False)
     match args.command:
@@ -138,8 +163,13 @@ def grade(console: Console, args: argparse.Namespace, chosen: list[curriculum.Ka
         history = state
 
     if args.format == "text":
-        show = partial(report.show, results=results, target_name=args.target.resolve().name,
-                       whole_curriculum=whole_curriculum, progress=history)
+        show = partial(
+            report.show,
+            results=results,
+            target_name=args.target.resolve().name,
+            whole_curriculum=whole_curriculum,
+            progress=history,
+        )
         if args.output is None:
             show(console)
         else:

@@ -1,7 +1,6 @@
 """The learner's small commands: hint, list, reset, solution."""
 
 from datetime import datetime
-from pathlib import Path
 
 from rich import box
 from rich.console import Console
@@ -54,15 +53,27 @@ def curriculum_list(console: Console, katas: list[Kata]) -> int:
     progress = load_progress(console)
     now = current(katas, progress)
     for chapter in dict.fromkeys(kata.chapter for kata in katas):
-        table = Table(title=chapter, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False,
-                      padding=(0, 1, 0, 0))
+        table = Table(
+            title=chapter,
+            title_justify="left",
+            title_style="bold",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            padding=(0, 1, 0, 0),
+        )
         for column in ("", "#", "kata", "title", "status", "best"):
             table.add_column(column, justify="right" if column in ("#", "best") else "left")
         for kata in (kata for kata in katas if kata.chapter == chapter):
             entry = progress.kata(kata.name)
             label, style = STATUS_STYLE.get(entry.status, ("not graded", "dim"))
-            table.add_row("→" if kata is now else "", str(kata.number), kata.name, kata.title,
-                          Text(label, style=style), f"{entry.best_score:g}/{kata.points}")
+            table.add_row(
+                "→" if kata is now else "",
+                str(kata.number),
+                kata.name,
+                kata.title,
+                Text(label, style=style),
+                f"{entry.best_score:g}/{kata.points}",
+            )
         console.print(table)
     console.print(Text("Statuses are from your last grading run: python -m grader grades again.", style="dim"))
     return 0
@@ -98,8 +109,9 @@ def solution(console: Console, kata: Kata) -> int:
     """The reference solution, once the kata has been passed."""
     path = SOLUTIONS / f"{kata.name}.py"
     if load_progress(console).kata(kata.name).first_passed is None:
-        console.print(f"Pass {kata.name} first: its reference solution unlocks then. "
-                      f"Stuck? python -m grader hint {kata.name}")
+        console.print(
+            f"Pass {kata.name} first: its reference solution unlocks then. Stuck? python -m grader hint {kata.name}"
+        )
         return 1
     if not path.exists():
         console.print("This copy of the katas has no reference solutions: ask your instructor.")

@@ -28,7 +28,9 @@ def export(console: Console, destination: Path, *, with_tests: bool) -> int:
     if with_tests:
         for name in SUITES:
             shutil.copytree(TESTS / name, destination / "tests" / name, ignore=IGNORED)
-    console.print(f"Wrote a learner's copy to {destination}"
-                  + ("" if with_tests else ", without the hidden suites (grade them with --tests PATH)")
-                  + ". Learners start there with the commands in its README.")
+    console.print(
+        f"Wrote a learner's copy to {destination}"
+        + ("" if with_tests else ", without the hidden suites (grade them with --tests PATH)")
+        + ". Learners start there with the commands in its README."
+    )
     return 0

@@ -60,8 +60,17 @@ def to_gradescope(results: list[KataResult], seconds: float) -> str:
     for result in results:
         kata = result.kata
         if not result.checks:  # nothing could run: one failed test carries the kata's points and reason
-            tests.append({"name": f"{kata.number}. {kata.title}", "score": 0, "max_score": kata.points,
-                          "status": "failed", "output": result.reason, "tags": [kata.name], "visibility": "visible"})
+            tests.append(
+                {
+                    "name": f"{kata.number}. {kata.title}",
+                    "score": 0,
+                    "max_score": kata.points,
+                    "status": "failed",
+                    "output": result.reason,
+                    "tags": [kata.name],
+                    "visibility": "visible",
+                }
+            )
         for check in result.checks:
             tests.append(
                 {
@@ -94,16 +103,22 @@ def to_junit(results: list[KataResult], seconds: float) -> str:
     for result in results:
         failures = len(result.failures) if not result.reason else 0
         suite = ElementTree.SubElement(
-            suites, "testsuite", name=result.kata.name, tests=str(len(result.checks)),
-            failures=str(failures), errors=str(len(result.checks) if result.reason else 0),
+            suites,
+            "testsuite",
+            name=result.kata.name,
+            tests=str(len(result.checks)),
+            failures=str(failures),
+            errors=str(len(result.checks) if result.reason else 0),
             time=f"{result.seconds:.3f}",
         )
         if result.reason and not result.checks:
             ElementTree.SubElement(suite, "testcase", classname=result.kata.name, name="suite").append(
-                _problem("error", result.reason))
+                _problem("error", result.reason)
+            )
         for check in result.checks:
-            case = ElementTree.SubElement(suite, "testcase", classname=f"{result.kata.name}.{check.category}",
-                                          name=check.name)
+            case = ElementTree.SubElement(
+                suite, "testcase", classname=f"{result.kata.name}.{check.category}", name=check.name
+            )
             if result.reason:
                 case.append(_problem("error", _check_output(result, check.message)))
             elif not check.passed:

@@ -9,7 +9,7 @@ import json
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .curriculum import ROOT
@@ -45,17 +45,19 @@ class Progress:
             if result.status == PASSED and entry.first_passed is None:
                 entry.first_passed = now
         if whole_curriculum:
-            self.history.append({
-                "at": now,
-                "score": round(sum(result.score for result in results), 2),
-                "max_score": sum(result.kata.points for result in results),
-                "passed": sum(result.status == PASSED for result in results),
-            })
+            self.history.append(
+                {
+                    "at": now,
+                    "score": round(sum(result.score for result in results), 2),
+                    "max_score": sum(result.kata.points for result in results),
+                    "passed": sum(result.status == PASSED for result in results),
+                }
+            )
             del self.history[:-HISTORY_KEPT]
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def load(path: Path = PROGRESS_FILE) -> Progress:
@@ -70,15 +72,18 @@ def load(path: Path = PROGRESS_FILE) -> Progress:
     except (ValueError, TypeError, AttributeError) as error:
         kept = path.with_name(path.name + ".corrupt")
         os.replace(path, kept)
-        return Progress(notice=f"{path.name} could not be read ({error}): it was kept as {kept.name}, "
-                               "and your progress is rebuilt from this run on.")
+        return Progress(
+            notice=f"{path.name} could not be read ({error}): it was kept as {kept.name}, "
+            "and your progress is rebuilt from this run on."
+        )
 
 
 def save(progress: Progress, path: Path = PROGRESS_FILE) -> None:
     """Write to a temporary file beside it, then rename: a crash never leaves half a file."""
     data = {"katas": {name: asdict(entry) for name, entry in progress.katas.items()}, "history": progress.history}
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False,
-                                     encoding="utf-8") as temporary:
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, prefix=f".{path.name}.", delete=False, encoding="utf-8"
+    ) as temporary:
         json.dump(data, temporary, indent=2)
         temporary.write("\n")
     os.replace(temporary.name, path)

@@ -36,8 +36,12 @@ def _category_mark(result: KataResult, category: str) -> Text:
     return Text(f"{passed}/{total}", style="green" if passed == total else "red")
 
 
-HEADERS = {"correctness": "correct-\nness", "concurrency": "concur-\nrency", "timeout": "time-\nout",
-           "exceptions": "excep-\ntions"}
+HEADERS = {
+    "correctness": "correct-\nness",
+    "concurrency": "concur-\nrency",
+    "timeout": "time-\nout",
+    "exceptions": "excep-\ntions",
+}
 
 
 def scoreboard(results: list[KataResult]) -> Group:
@@ -45,8 +49,14 @@ def scoreboard(results: list[KataResult]) -> Group:
     name_width = max(len(result.kata.name) for result in results)
     tables = []
     for chapter in dict.fromkeys(result.kata.chapter for result in results):
-        table = Table(title=chapter, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
-                      padding=(0, 1, 0, 0), show_edge=False)
+        table = Table(
+            title=chapter,
+            title_justify="left",
+            title_style="bold",
+            box=box.SIMPLE_HEAD,
+            padding=(0, 1, 0, 0),
+            show_edge=False,
+        )
         table.add_column("#", justify="right", min_width=2)
         table.add_column("kata", min_width=name_width)
         table.add_column("status", min_width=11)
@@ -88,8 +98,10 @@ def problems(result: KataResult, target_name: str, *, first_only: bool = False) 
     if result.status == NOT_STARTED:
         return Group(
             heading,
-            Text("Not started: read the docstring in that file, write your solution, then run "
-                 f"`python -m grader {kata.name}`."),
+            Text(
+                "Not started: read the docstring in that file, write your solution, then run "
+                f"`python -m grader {kata.name}`."
+            ),
         )
     if result.status == ERROR:
         return Group(heading, Text(f"Could not be graded: {result.reason}", style="magenta"))
@@ -99,8 +111,13 @@ def problems(result: KataResult, target_name: str, *, first_only: bool = False) 
         lines.append(Text(f"✗ [{check.category}] {check.description or check.name}", style="red"))
         lines.append(Padding(Text(check.message), (0, 0, 0, 4)))
     if first_only and len(result.failures) > 1:
-        lines.append(Text(f"… and {len(result.failures) - 1} more failing check(s): "
-                          f"`python -m grader {kata.name}` shows them all.", style="dim"))
+        lines.append(
+            Text(
+                f"… and {len(result.failures) - 1} more failing check(s): "
+                f"`python -m grader {kata.name}` shows them all.",
+                style="dim",
+            )
+        )
     return Group(*lines)
 
 
@@ -116,14 +133,23 @@ def history(progress: Progress) -> Group | None:
     rows = [Text("Your progress:", style="bold")]
     for day, point in list(best_by_day.items())[-DAYS_SHOWN:]:
         row = Table.grid(padding=(0, 1))
-        row.add_row(Text(day, style="dim"), ProgressBar(total=point["max_score"] or 1, completed=point["score"], width=20),
-                    Text(f"{_points(point['score'])} of {point['max_score']} points, {point['passed']} katas passed"))
+        row.add_row(
+            Text(day, style="dim"),
+            ProgressBar(total=point["max_score"] or 1, completed=point["score"], width=20),
+            Text(f"{_points(point['score'])} of {point['max_score']} points, {point['passed']} katas passed"),
+        )
         rows.append(row)
     return Group(*rows)
 
 
-def show(console: Console, results: list[KataResult], target_name: str, *, whole_curriculum: bool,
-         progress: Progress | None = None) -> None:
+def show(
+    console: Console,
+    results: list[KataResult],
+    target_name: str,
+    *,
+    whole_curriculum: bool,
+    progress: Progress | None = None,
+) -> None:
     """The whole curriculum: scoreboard, total, progress over time and the next kata to work on.
     Chosen katas: every problem of each."""
     console.print(Text(f"asyncio katas, graded against {target_name}/", style="bold"))

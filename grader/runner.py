@@ -73,8 +73,13 @@ class SuiteProcess:
         self.report = self.scratch / "report.jsonl"
         self._log = (self.scratch / "pytest.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-c", BOOT], cwd=self.scratch, env=_environment(tests), stdin=subprocess.PIPE,
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+            [sys.executable, "-c", BOOT],
+            cwd=self.scratch,
+            env=_environment(tests),
+            stdin=subprocess.PIPE,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def run(self, suite: Path, target: Path, time_limit: float) -> tuple[int, bool]:
@@ -135,24 +140,41 @@ def _ended_early(exit_code: int, check: str) -> str:
     )
 
 
-def grade(kata: Kata, target: Path, *, tests: Path = TESTS, time_limit: float = TIME_LIMIT,
-          process: SuiteProcess | None = None) -> KataResult:
+def grade(
+    kata: Kata,
+    target: Path,
+    *,
+    tests: Path = TESTS,
+    time_limit: float = TIME_LIMIT,
+    process: SuiteProcess | None = None,
+) -> KataResult:
     """Grade one kata, in `process` if one was started ahead (it is used up), else in a new one."""
     if not kata.suite(tests).exists():
         if process is not None:
             process.close()
-        return KataResult(kata, reason="this copy of the katas has no hidden suite for it: only your instructor "
-                          "can grade it (python -m grader --tests PATH grades with a suite kept elsewhere)")
+        return KataResult(
+            kata,
+            reason="this copy of the katas has no hidden suite for it: only your instructor "
+            "can grade it (python -m grader --tests PATH grades with a suite kept elsewhere)",
+        )
     started = perf_counter()
     with process or SuiteProcess(tests) as suite_process:
         exit_code, timed_out = suite_process.run(kata.suite(tests), target.resolve(), time_limit)
-        result = _judge(kata, _read_report(suite_process.report), suite_process.log_text(), exit_code=exit_code,
-                        timed_out=timed_out, time_limit=time_limit)
+        result = _judge(
+            kata,
+            _read_report(suite_process.report),
+            suite_process.log_text(),
+            exit_code=exit_code,
+            timed_out=timed_out,
+            time_limit=time_limit,
+        )
     result.seconds = perf_counter() - started
     return result
 
 
-def _judge(kata: Kata, lines: list[dict], log: str, *, exit_code: int, timed_out: bool, time_limit: float) -> KataResult:
+def _judge(
+    kata: Kata, lines: list[dict], log: str, *, exit_code: int, timed_out: bool, time_limit: float
+) -> KataResult:
     expected = next((line["expected"] for line in lines if "expected" in line), None)
     if not expected:  # never a pass: a suite that ran no check proves nothing
         tail = "\n".join(log.strip().splitlines()[-15:])

@@ -19,15 +19,22 @@ def is_stub(source: str) -> bool:
         tree = ast.parse(source)
     except SyntaxError:
         return False
-    functions = [node for node in tree.body
-                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_")]
+    functions = [
+        node
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_")
+    ]
     return bool(functions) and all(_raises_not_implemented(function) for function in functions)
 
 
 def _raises_not_implemented(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     body = function.body[1:] if ast.get_docstring(function) is not None else function.body
-    return (len(body) == 1 and isinstance(body[0], ast.Raise) and body[0].exc is not None
-            and ast.unparse(body[0].exc) in ("NotImplementedError", "NotImplementedError()"))
+    return (
+        len(body) == 1
+        and isinstance(body[0], ast.Raise)
+        and body[0].exc is not None
+        and ast.unparse(body[0].exc) in ("NotImplementedError", "NotImplementedError()")
+    )
 
 
 def _git(*args: str) -> str:

@@ -46,10 +46,13 @@ class Soundness:
         if self.stub is not None and self.stub.status != NOT_STARTED:
             found.append(f"stub is {self.stub.status}, not not_started: {_why(self.stub)}")
         if len(self.right) < MIN_RIGHT or len(self.wrong) < MIN_WRONG:
-            found.append(f"banks too small: {len(self.right)} right (at least {MIN_RIGHT}), "
-                         f"{len(self.wrong)} wrong (at least {MIN_WRONG})")
-        found += [f"right/{path.name}: {_why(result)}" for path, result in self.right.items()
-                  if result.status != PASSED]
+            found.append(
+                f"banks too small: {len(self.right)} right (at least {MIN_RIGHT}), "
+                f"{len(self.wrong)} wrong (at least {MIN_WRONG})"
+            )
+        found += [
+            f"right/{path.name}: {_why(result)}" for path, result in self.right.items() if result.status != PASSED
+        ]
         found += [problem for path, result in self.wrong.items() if (problem := _not_caught(path, result))]
         return found
 
@@ -93,8 +96,9 @@ def busy_processes(count: int):
             process.join()
 
 
-def check_soundness(katas: list[Kata], *, runs: int, tests: Path = TESTS, jobs: int = runner.JOBS,
-                    time_limit: float = runner.TIME_LIMIT) -> list[Soundness]:
+def check_soundness(
+    katas: list[Kata], *, runs: int, tests: Path = TESTS, jobs: int = runner.JOBS, time_limit: float = runner.TIME_LIMIT
+) -> list[Soundness]:
     """Grade everything verification needs, all katas' work in one pool."""
     reports = {kata.name: Soundness(kata, runs) for kata in katas}
     work = []  # (kata, target folder, where the result goes)
@@ -111,17 +115,21 @@ def check_soundness(katas: list[Kata], *, runs: int, tests: Path = TESTS, jobs: 
                     work.append((kata, target, lambda result, into=into, path=path: into.__setitem__(path, result)))
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             results = pool.map(lambda item: runner.grade(item[0], item[1], tests=tests, time_limit=time_limit), work)
-            for (_, _, deliver), result in zip(work, results):
+            for (_, _, deliver), result in zip(work, results, strict=False):
                 deliver(result)
     return [reports[kata.name] for kata in katas]
 
 
 def verify(console: Console, katas: list[Kata], args: argparse.Namespace) -> int:
-    with console.status(f"Verifying {len(katas)} kata(s): the reference {args.runs} times"
-                        + (f", {args.load} busy processes beside" if args.load else "") + "…"):
+    with console.status(
+        f"Verifying {len(katas)} kata(s): the reference {args.runs} times"
+        + (f", {args.load} busy processes beside" if args.load else "")
+        + "…"
+    ):
         with busy_processes(args.load):
-            reports = check_soundness(katas, runs=args.runs, tests=args.tests, jobs=args.jobs,
-                                      time_limit=args.time_limit)
+            reports = check_soundness(
+                katas, runs=args.runs, tests=args.tests, jobs=args.jobs, time_limit=args.time_limit
+            )
     table = Table(title="Kata soundness", title_justify="left")
     for column in ("kata", "reference", "stub", "right", "wrong caught", "verdict"):
         table.add_column(column)

@@ -25,8 +25,15 @@ HELP = "Save the file to grade again. Commands (then Enter): n(ext)  h(int)  l(i
 
 def _watch_files(events: queue.Queue, stop: threading.Event, poll: bool) -> None:
     # A short debounce: grading starts well within a second of the save.
-    for changes in watchfiles.watch(EXERCISES, watch_filter=watchfiles.PythonFilter(), stop_event=stop,
-                                    debounce=150, step=50, force_polling=poll or None, yield_on_timeout=False):
+    for changes in watchfiles.watch(
+        EXERCISES,
+        watch_filter=watchfiles.PythonFilter(),
+        stop_event=stop,
+        debounce=150,
+        step=50,
+        force_polling=poll or None,
+        yield_on_timeout=False,
+    ):
         events.put(("saved", sorted({path for _, path in changes})))
 
 
@@ -54,8 +61,9 @@ class Session:
         self.console.clear()
         while True:
             self.console.print(Text(f"Grading {self.kata.number}. {self.kata.title} ({self.kata.name})…", style="dim"))
-            result = runner.grade(self.kata, EXERCISES, tests=self.args.tests, time_limit=self.args.time_limit,
-                                  process=self._process())
+            result = runner.grade(
+                self.kata, EXERCISES, tests=self.args.tests, time_limit=self.args.time_limit, process=self._process()
+            )
             state = commands.load_progress(self.console)
             state.record([result], whole_curriculum=False)
             progress.save(state)

@@ -1,11 +1,17 @@
-"""The check harness shared by every kata suite: instrumented fakes, loop watchers, timing and messages."""
+"""The check harness shared by every kata suite: instrumented fakes, loop watchers, timing and messages.
 
-from .checks import KataCall, LoopErrors, Outcome, expect, expect_no_leaked_tasks, run, settle, short
-from .fakes import FakeCall, FakeFetch
+Instruments for one kind of kata live in modules of their own: blocking (threads and cooperative work),
+processes, network (streams), cleanup (gated fakes), racing (loop iterations), scripted (simulated time),
+tasks (plain functions and threads).
+"""
+
+from .checks import KataCall, LoopErrors, Outcome, expect, expect_no_leaked_tasks, leaves, run, settle, short
+from .fakes import AtEnd, FakeCall, FakeFetch
 from .timing import STALL_BOUND, Stopwatch, seconds, units
 from .watch import LoopWatch
 
 __all__ = [
+    "AtEnd",
     "FakeCall",
     "FakeFetch",
     "KataCall",
@@ -16,6 +22,7 @@ __all__ = [
     "Stopwatch",
     "expect",
     "expect_no_leaked_tasks",
+    "leaves",
     "run",
     "seconds",
     "settle",

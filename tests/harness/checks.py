@@ -35,6 +35,16 @@ def expect(condition: bool, *, saw: str, expected: str, mistake: str | None = No
         raise AssertionError("\n".join(lines))
 
 
+def leaves(error: BaseException | None) -> list[BaseException]:
+    """The exceptions an exception group holds, nested groups flattened, in order; [] for anything else."""
+    if not isinstance(error, BaseExceptionGroup):
+        return []
+    found = []
+    for inner in error.exceptions:
+        found.extend(leaves(inner) if isinstance(inner, BaseExceptionGroup) else [inner])
+    return found
+
+
 def describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}({short(str(error))[1:-1]})" if str(error) else type(error).__name__
 

@@ -117,3 +117,57 @@ class FakeFetch:
             if not at_once
             else "they all started, but something blocked the event loop (time.sleep or heavy work in a coroutine?)",
         )
+
+
+class AtEnd:
+    """`at_end = AtEnd(fake, ...)`, then `run(at_end.watch(kata.function(...)))` (or `KataCall(...)`).
+
+    When the learner's coroutine returns or raises (cancelled included), in that very step, before any other task
+    runs, it records how every call of each fake stood: "running", "returned", "raised" or "cancelled". A task that
+    was cancelled but not awaited still shows as "running" (it handles its CancelledError only a step later), and
+    a cleanup not awaited shows as not called yet: judged without any clock, whatever the machine's load.
+    """
+
+    def __init__(self, *fakes: FakeFetch) -> None:
+        self.fakes = fakes
+        self.seen: dict[int, list[tuple[Hashable, str]]] | None = None  # None until the coroutine has ended
+
+    async def watch(self, awaitable: Awaitable) -> Any:
+        try:
+            return await awaitable
+        finally:
+            self.seen = {id(fake): [(call.key, call.outcome) for call in fake.calls] for fake in self.fakes}
+
+    def outcomes(self, fake: FakeFetch | None = None) -> list[str] | None:
+        """How each call of `fake` (default: the first) stood at the end, in start order; None before the end."""
+        seen = None if self.seen is None else self.seen[id(fake or self.fakes[0])]
+        return None if seen is None else [outcome for _, outcome in seen]
+
+    def outcome(self, key: Hashable, fake: FakeFetch | None = None) -> str:
+        """How the call of `fake` (default: the first) with `key` stood at the end; "not called" if not started."""
+        seen = (self.seen or {}).get(id(fake or self.fakes[0]), [])
+        return next((outcome for call_key, outcome in seen if call_key == key), "not called")
+
+    @property
+    def running_keys(self) -> list:
+        """The keys of every call, of any of the fakes, still running at the end."""
+        return [key for seen in (self.seen or {}).values() for key, outcome in seen if outcome == "running"]
+
+    def describe(self, fake: FakeFetch, name: str) -> str:
+        """How the calls of `fake` stood at the end, in a learner's words: 'release had not been called yet',
+        'release had been called once: still running'..."""
+        outcomes = self.outcomes(fake)
+        if outcomes is None:
+            return "the function had not ended"
+        afterwards = " (it was called only afterwards)" if len(fake.calls) > len(outcomes) else ""
+        if not outcomes:
+            return f"{name} had not been called yet{afterwards}"
+        words = {
+            "running": "still running",
+            "returned": "finished",
+            "raised": "finished (it raised)",
+            "cancelled": "cancelled (it received CancelledError)",
+        }
+        states = ", ".join(words.get(outcome, outcome) for outcome in outcomes)
+        times = "once" if len(outcomes) == 1 else f"{len(outcomes)} times"
+        return f"{name} had been called {times}: {states}"

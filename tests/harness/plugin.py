@@ -5,6 +5,7 @@ and writes the report the grader reads: the checks it expects (before any learne
 per finished check. Lines are JSON, appended to the file named by KATA_REPORT.
 """
 
+import gc
 import json
 import os
 import re
@@ -55,14 +56,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         marks = [mark.args for mark in item.iter_markers("category")]
         if len(marks) != 1 or len(marks[0]) != 1 or marks[0][0] not in CATEGORIES:
-            raise pytest.UsageError(f"{item.nodeid}: a check needs one @pytest.mark.category(NAME), NAME in {CATEGORIES}")
+            raise pytest.UsageError(
+                f"{item.nodeid}: a check needs one @pytest.mark.category(NAME), NAME in {CATEGORIES}"
+            )
         item.category = marks[0][0]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     _report(
         expected=[
-            {"name": _check_name(item.nodeid), "category": item.category, "description": (item.function.__doc__ or "").strip()}
+            {
+                "name": _check_name(item.nodeid),
+                "category": item.category,
+                "description": " ".join((item.function.__doc__ or "").split()),
+            }
             for item in session.items
         ]
     )
@@ -83,8 +90,10 @@ def pytest_runtestloop(session: pytest.Session):
         if isinstance(error, SyntaxError) and error.filename:
             where = f"{learner.shown(error.filename)}, line {error.lineno}"
         detail = describe_error(error)
-        _report(import_error=f"{learner.shown(learner.module_path(name))} does not import: {detail}"
-                + (f" ({where})" if where else ""))
+        _report(
+            import_error=f"{learner.shown(learner.module_path(name))} does not import: {detail}"
+            + (f" ({where})" if where else "")
+        )
         return True
     return None
 
@@ -118,6 +127,8 @@ def _message(error: BaseException, timeout: float) -> str:
         return "Not started yet: the function still raises NotImplementedError."
     if isinstance(error, (AssertionError, CheckOverrun)) and str(error):
         message = str(error)
+    elif flaky := _flaky_failure(error):
+        message = flaky
     elif coroutine := _never_awaited(error):
         message = (
             f"Saw: a coroutine, {coroutine}(...), created but never awaited.\n"
@@ -138,13 +149,21 @@ def _message(error: BaseException, timeout: float) -> str:
         message += ", which this check did not expect."
     for note in getattr(error, "__notes__", ()):
         if note.startswith(("Falsifying", "Failing")):  # hypothesis: the input that fails
-            message += "\nThe input that showed it: " + " ".join(note.split())
+            arguments = [line.strip() for line in note.splitlines()[1:-1] if not line.strip().startswith("kata=")]
+            message += "\nThe input that showed it: " + " ".join(arguments).rstrip(",")
     return message
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    report = yield
+    # No garbage collection while pytest builds the report: collecting a task the learner's code left with an
+    # unretrieved exception logs its traceback, whose formatting runs ast.parse; inside pytest's own ast.parse
+    # of the failing source, Python 3.11 then stops the whole run ("AST constructor recursion depth mismatch").
+    gc.disable()
+    try:
+        report = yield
+    finally:
+        gc.enable()
     if report.failed and call.excinfo is not None:
         error = call.excinfo.value
         marker = item.get_closest_marker("timeout")
@@ -166,3 +185,17 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         result.update(passed=False, **getattr(report, "kata_failure", {"message": "This check was skipped."}))
     if report.when == "teardown":
         _report(check=_check_name(report.nodeid), **result)
+
+
+def _flaky_failure(error: BaseException) -> str | None:
+    """hypothesis's FlakyFailure (an input failed a check, then passed when run again): the check's own message,
+    said to depend on chance, rather than "your code raised FlakyFailure"."""
+    if type(error).__name__ != "FlakyFailure" or not isinstance(error, BaseExceptionGroup):
+        return None
+    failure = next((inner for inner in error.exceptions if isinstance(inner, AssertionError) and str(inner)), None)
+    if failure is None:
+        return None
+    return (
+        f"{failure}\nThis did not happen every time the same input ran: the outcome depends on something the "
+        "code does not control (the order of a set, such as the done set of asyncio.wait, or a race)."
+    )

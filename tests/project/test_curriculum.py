@@ -44,7 +44,9 @@ def test_stub_teaches_and_matches_the_solution(kata):
     assert public, f"{kata.name}: the stub defines no function"
     for name, node in public.items():
         assert name in solution, f"{kata.name}: the solution has no {name}"
-        assert _signature(node) == _signature(solution[name]), f"{kata.name}.{name}: stub and solution signatures differ"
+        assert _signature(node) == _signature(solution[name]), (
+            f"{kata.name}.{name}: stub and solution signatures differ"
+        )
         docstring = ast.get_docstring(node) or ""
         for part in ("Contract:", "Example:", "Worth reading:"):
             assert part in docstring, f"{kata.name}.{name}: the docstring has no {part!r} section"

@@ -13,8 +13,7 @@ BROKEN = {
     "exits_in_function": "import sys\n\nasync def delayed_greeting(name, delay):\n    sys.exit(3)\n",
     "spins_forever": "async def delayed_greeting(name, delay):\n    while True:\n        pass\n",
     "blocks_in_c": "async def delayed_greeting(name, delay):\n    return sum(range(10**12))\n",
-    "awaits_forever": "import asyncio\n\nasync def delayed_greeting(name, delay):\n"
-    "    await asyncio.Event().wait()\n",
+    "awaits_forever": "import asyncio\n\nasync def delayed_greeting(name, delay):\n    await asyncio.Event().wait()\n",
     "wrong_name": "async def greeting(name, delay):\n    return name\n",
 }
 

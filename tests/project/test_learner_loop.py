@@ -15,8 +15,12 @@ from grader import curriculum, stubs
 
 pytestmark = pytest.mark.timeout(120)
 
-GIT = {"GIT_AUTHOR_NAME": "Learner", "GIT_AUTHOR_EMAIL": "learner@example.com",
-       "GIT_COMMITTER_NAME": "Learner", "GIT_COMMITTER_EMAIL": "learner@example.com"}
+GIT = {
+    "GIT_AUTHOR_NAME": "Learner",
+    "GIT_AUTHOR_EMAIL": "learner@example.com",
+    "GIT_COMMITTER_NAME": "Learner",
+    "GIT_COMMITTER_EMAIL": "learner@example.com",
+}
 
 
 @pytest.fixture
@@ -29,8 +33,15 @@ def clone(tmp_path: Path, run_grader) -> Path:
 
 
 def grader_in(repo: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=repo, input=stdin, capture_output=True,
-                          text=True, timeout=100, env={**os.environ, "COLUMNS": "200"})
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        cwd=repo,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=100,
+        env={**os.environ, "COLUMNS": "200"},
+    )
 
 
 def solve(repo: Path, name: str) -> None:
@@ -109,9 +120,21 @@ def test_solution_is_shown_in_the_full_repository_once_passed(tmp_path, run_grad
     progress_file = curriculum.ROOT / "progress.json"
     saved = progress_file.read_bytes() if progress_file.exists() else None
     try:
-        progress_file.write_text(json.dumps({"katas": {"handle_errors": {"best_score": 10, "status": "passed",
-                                                                          "first_passed": "2026-01-01T00:00:00+00:00",
-                                                                          "hints_shown": 0}}, "history": []}))
+        progress_file.write_text(
+            json.dumps(
+                {
+                    "katas": {
+                        "handle_errors": {
+                            "best_score": 10,
+                            "status": "passed",
+                            "first_passed": "2026-01-01T00:00:00+00:00",
+                            "hints_shown": 0,
+                        }
+                    },
+                    "history": [],
+                }
+            )
+        )
         shown = run_grader("solution", "handle_errors")
         assert shown.returncode == 0 and "except Exception" in shown.stdout
     finally:
@@ -121,9 +144,15 @@ def test_solution_is_shown_in_the_full_repository_once_passed(tmp_path, run_grad
 
 
 def test_watch_grades_again_on_save_and_moves_on(clone):
-    with subprocess.Popen([sys.executable, "-m", "grader", "watch"], cwd=clone, stdin=subprocess.PIPE,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          env={**os.environ, "COLUMNS": "200"}) as watching:
+    with subprocess.Popen(
+        [sys.executable, "-m", "grader", "watch"],
+        cwd=clone,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    ) as watching:
         lines = []
 
         def read_until(text: str) -> None:

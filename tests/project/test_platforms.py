@@ -21,8 +21,9 @@ GRADESCOPE = curriculum.ROOT / "grader" / "gradescope"
 
 def test_gradescope_format(grade_json, run_grader, tmp_path):
     output = tmp_path / "results.json"
-    finished = run_grader("hello_coroutine", "timeouts", "--target", "solutions", "--format", "gradescope",
-                          "--output", str(output))
+    finished = run_grader(
+        "hello_coroutine", "timeouts", "--target", "solutions", "--format", "gradescope", "--output", str(output)
+    )
     assert finished.returncode == 0 and finished.stdout == ""
     results = json.loads(output.read_text())
     assert results["score"] == 20 and isinstance(results["execution_time"], float)
@@ -35,7 +36,8 @@ def test_gradescope_format(grade_json, run_grader, tmp_path):
 
 def test_gradescope_format_gives_partial_credit(run_grader, learner_copy):
     (learner_copy / "gather_results.py").write_text(
-        "async def fetch_all(fetch, keys):\n    return [await fetch(key) for key in keys]\n")
+        "async def fetch_all(fetch, keys):\n    return [await fetch(key) for key in keys]\n"
+    )
     results = json.loads(run_grader("gather_results", "--target", str(learner_copy), "--format", "gradescope").stdout)
     failed = [test for test in results["tests"] if test["status"] == "failed"]
     assert 0 < results["score"] < 10 and failed
@@ -44,7 +46,8 @@ def test_gradescope_format_gives_partial_credit(run_grader, learner_copy):
 
 def test_junit_format(run_grader, learner_copy):
     (learner_copy / "gather_results.py").write_text(
-        "async def fetch_all(fetch, keys):\n    return [await fetch(key) for key in keys]\n")
+        "async def fetch_all(fetch, keys):\n    return [await fetch(key) for key in keys]\n"
+    )
     finished = run_grader("gather_results", "hello_coroutine", "--target", str(learner_copy), "--format", "junit")
     suites = ElementTree.fromstring(finished.stdout.split("\n", 1)[1])
     by_name = {suite.get("name"): suite for suite in suites}
@@ -58,13 +61,23 @@ def test_grading_with_a_suite_kept_elsewhere(run_grader, tmp_path):
     copy = tmp_path / "learner"
     assert run_grader("export", str(copy), "--without-tests").returncode == 0
     assert not (copy / "tests").exists() and not (copy / "solutions").exists()
-    without = subprocess.run([sys.executable, "-m", "grader", "timeouts", "--format", "json"], cwd=copy,
-                             capture_output=True, text=True, timeout=60)
+    without = subprocess.run(
+        [sys.executable, "-m", "grader", "timeouts", "--format", "json"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     (kata,) = json.loads(without.stdout)["katas"]
     assert without.returncode == 1 and kata["status"] == "error" and "instructor" in kata["reason"]
     (copy / "exercises" / "timeouts.py").write_text((curriculum.SOLUTIONS / "timeouts.py").read_text())
-    graded = subprocess.run([sys.executable, "-m", "grader", "timeouts", "--tests", str(curriculum.TESTS)],
-                            cwd=copy, capture_output=True, text=True, timeout=60)
+    graded = subprocess.run(
+        [sys.executable, "-m", "grader", "timeouts", "--tests", str(curriculum.TESTS)],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert graded.returncode == 0, graded.stdout
 
 
@@ -73,8 +86,9 @@ def test_export_leaves_out_solutions_and_runs(run_grader, tmp_path):
     assert run_grader("export", str(copy)).returncode == 0
     assert not (copy / "solutions").exists() and not (copy / "tests" / "wrong").exists()
     assert (copy / "tests" / "katas").is_dir() and (copy / "grader" / "curriculum.toml").is_file()
-    finished = subprocess.run([sys.executable, "-m", "grader", "--format", "json"], cwd=copy, capture_output=True,
-                              text=True, timeout=120)
+    finished = subprocess.run(
+        [sys.executable, "-m", "grader", "--format", "json"], cwd=copy, capture_output=True, text=True, timeout=120
+    )
     statuses = {kata["status"] for kata in json.loads(finished.stdout)["katas"]}
     assert statuses == {"not_started"}
     assert run_grader("export", str(copy)).returncode == 1  # never into a folder that has files
@@ -90,8 +104,13 @@ def autograder(tmp_path, run_grader) -> Path:
 
 
 def run_autograder(root: Path, **env: str) -> dict:
-    subprocess.run(["bash", str(GRADESCOPE / "run_autograder")], check=True, timeout=280, capture_output=True,
-                   env={**os.environ, "AUTOGRADER_ROOT": str(root), "KATAS_PYTHON": sys.executable, **env})
+    subprocess.run(
+        ["bash", str(GRADESCOPE / "run_autograder")],
+        check=True,
+        timeout=280,
+        capture_output=True,
+        env={**os.environ, "AUTOGRADER_ROOT": str(root), "KATAS_PYTHON": sys.executable, **env},
+    )
     return json.loads((root / "results" / "results.json").read_text())
 
 
@@ -149,6 +168,7 @@ def test_verify_prints_a_table_and_fails_on_an_unsound_kata(run_grader, tmp_path
     (tests / "wrong" / "handle_errors" / "actually_right.py").write_text(
         '"""Claims to be wrong."""\n\nCAUGHT_IN = "correctness"\n\n\n'
         "async def fetch_or_default(fetch, key, default):\n    try:\n        return await fetch(key)\n"
-        "    except Exception:\n        return default\n")
+        "    except Exception:\n        return default\n"
+    )
     unsound = run_grader("verify", "handle_errors", "--runs", "1", "--tests", str(tests))
     assert unsound.returncode == 1 and "actually_right.py not caught" in " ".join(unsound.stdout.split())

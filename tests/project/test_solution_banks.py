@@ -13,8 +13,11 @@ pytestmark = pytest.mark.timeout(900)
 @pytest.fixture(scope="session")
 def soundness(request) -> dict[str, Soundness]:
     """The selected katas verified together, several gradings at a time (`-k NAME` verifies only that one)."""
-    names = [item.callspec.params["kata"].name for item in request.session.items
-             if hasattr(item, "callspec") and "kata" in item.callspec.params]
+    names = [
+        item.callspec.params["kata"].name
+        for item in request.session.items
+        if hasattr(item, "callspec") and "kata" in item.callspec.params
+    ]
     katas = [kata for kata in curriculum.load() if kata.name in names]
     return {report.kata.name: report for report in check_soundness(katas, runs=1)}
 
