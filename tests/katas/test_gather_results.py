@@ -7,9 +7,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from harness import FakeFetch, LoopErrors, LoopWatch, Stopwatch, expect, run, settle, short, units
+from harness.inputs import text
 
 # (key, delay in loop iterations): keys repeat, finish in every order, and include unicode.
-keyed_delays = st.lists(st.tuples(st.text(max_size=3), st.integers(0, 6)), max_size=8)
+keyed_delays = st.lists(st.tuples(text(3), st.integers(0, 6)), max_size=8)
 
 
 @pytest.mark.category("correctness")

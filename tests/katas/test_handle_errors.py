@@ -7,10 +7,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harness import FakeFetch, KataCall, expect, run, short
+from harness.inputs import text, values
 
-values = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=3))
-errors = st.sampled_from([ValueError("bad value"), KeyError("missing"), OSError("disk"), TimeoutError(),
-                          ZeroDivisionError("zero"), RuntimeError("boom")])
+errors = st.sampled_from(
+    [
+        ValueError("bad value"),
+        KeyError("missing"),
+        OSError("disk"),
+        TimeoutError(),
+        ZeroDivisionError("zero"),
+        RuntimeError("boom"),
+    ]
+)
 
 
 class Interrupt(BaseException):
@@ -18,7 +26,7 @@ class Interrupt(BaseException):
 
 
 @pytest.mark.category("correctness")
-@given(values, st.text(max_size=3))
+@given(values, text(3))
 async def test_returns_the_fetched_value(kata, value, key):
     """A fetch that succeeds: its value comes back as it is, even None, 0 or ""."""
     fake = FakeFetch(results=lambda _: value, ticks=True)
@@ -26,7 +34,8 @@ async def test_returns_the_fetched_value(kata, value, key):
     outcome = await run(kata.fetch_or_default(fake, key, default))
     expect(
         outcome.returned and outcome.value is value,
-        saw=f"fetch returned {short(value)}, and {'the default came back' if outcome.value is default else outcome.describe()}",
+        saw=f"fetch returned {short(value)}, and "
+        + ("the default came back" if outcome.value is default else outcome.describe()),
         expected=f"the fetched value, {short(value)}",
         mistake="a falsy result (None, 0, '') was treated as a failure: `await fetch(key) or default`?",
     )

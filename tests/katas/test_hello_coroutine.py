@@ -4,13 +4,13 @@ import asyncio
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from harness import KataCall, LoopWatch, Stopwatch, expect, run, seconds, settle, short, units
+from harness.inputs import text
 
 
 @pytest.mark.category("correctness")
-@given(st.text(max_size=20))
+@given(text(20))
 async def test_greets_by_name(kata, name):
     """Returns "Hello, NAME!" for any name: empty, unicode, spaces."""
     outcome = await run(kata.delayed_greeting(name, 0))
@@ -19,7 +19,7 @@ async def test_greets_by_name(kata, name):
         outcome.returned and outcome.value == expected,
         saw=f"for name {short(name)}, {outcome.describe()}",
         expected=f"the string {short(expected)}",
-        mistake="the greeting is not built exactly as f\"Hello, {name}!\" (comma, space and exclamation mark)",
+        mistake='the greeting is not built exactly as f"Hello, {name}!" (comma, space and exclamation mark)',
     )
 
 

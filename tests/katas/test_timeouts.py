@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness import FakeFetch, KataCall, Stopwatch, expect, expect_no_leaked_tasks, run, seconds, short, units
+from harness import FakeFetch, KataCall, expect, expect_no_leaked_tasks, run, seconds, short, units
+from harness.inputs import text
 
 TIMEOUT = units(2)
 # A fetch that would take 1.2 s: a solution that waits for it is 2.4x past the 0.5 s bound,
@@ -16,7 +17,7 @@ PROMPT = units(5)
 
 
 @pytest.mark.category("correctness")
-@given(st.one_of(st.none(), st.integers(), st.text(max_size=5)), st.text(max_size=3))
+@given(st.one_of(st.none(), st.integers(), text(5)), text(3))
 async def test_returns_result_in_time(kata, value, key):
     """A fetch that finishes in time: its result comes back, as it is."""
     fake = FakeFetch(results=lambda _: value, ticks=True, delay=2)
@@ -66,7 +67,8 @@ async def test_timed_out_fetch_is_cancelled(kata):
     await expect_no_leaked_tasks(after="the timeout")
     expect(
         len(fake.cancelled) == 1,
-        saw=f"after the timeout ({outcome.describe()}), the fetch {fake.calls[0].outcome if fake.calls else 'never called'}",
+        saw=f"after the timeout ({outcome.describe()}), the fetch "
+        + (fake.calls[0].outcome if fake.calls else "was never called"),
         expected="the fetch cancelled (it received CancelledError)",
         mistake="the code stopped waiting but left the fetch running in the background "
         "(asyncio.wait with a timeout does not cancel; asyncio.shield protects it from cancellation)",

@@ -1,0 +1,55 @@
+"""Instruments for cleanup and shielding: fakes that end exactly when the check says, under the names the
+kata's docstring gives them. With fakes.AtEnd, "cleanup finished before the call returned" and "the call did
+not end before the commit" are judged without any clock."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .fakes import FakeFetch
+
+
+class GatedFetch(FakeFetch):
+    """A FakeFetch whose calls wait until the check calls `open()`, then return or raise as FakeFetch's do.
+
+    The check decides exactly when a call ends: it can cancel the learner's task once or several times while
+    the call is still running, with no race against a timer.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._gate: asyncio.Event | None = None
+
+    @property
+    def gate(self) -> asyncio.Event:
+        if self._gate is None:  # made on first use, inside the check's own event loop
+            self._gate = asyncio.Event()
+        return self._gate
+
+    def open(self) -> None:
+        """Let every call, running or to come, finish."""
+        self.gate.set()
+
+    async def _wait(self, delay: float) -> None:
+        await self.gate.wait()
+
+
+_NO_KEY = object()
+
+
+def as_function(fake: FakeFetch, name: str, key: Any = _NO_KEY) -> Callable[..., Awaitable[Any]]:
+    """`fake` as an async function called `name`, as the kata's docstring calls it: of one argument, passed on
+    to the fake; or, given `key`, of no arguments, calling `fake(key)`. Messages then use the learner's names
+    (a coroutine 'release' never awaited, not 'FakeFetch.__call__')."""
+    if key is _NO_KEY:
+
+        async def call(argument: Any) -> Any:
+            return await fake(argument)
+
+    else:
+
+        async def call() -> Any:
+            return await fake(key)
+
+    call.__qualname__ = call.__name__ = name
+    return call

@@ -1,0 +1,16 @@
+"""Reads the reply and returns, leaving every connection open."""
+
+import asyncio
+
+CAUGHT_IN = "correctness"
+
+
+async def echo(host, port, message):
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(message.encode() + b"\n")
+    await writer.drain()
+    return (await reader.readline()).decode()[:-1]
+
+
+async def echo_all(host, port, messages):
+    return list(await asyncio.gather(*(echo(host, port, message) for message in messages)))

@@ -1,0 +1,17 @@
+"""Never passes the port on: the system always picks a free one, whatever port was asked for."""
+
+import asyncio
+
+CAUGHT_IN = "correctness"
+
+
+async def echo(reader, writer):
+    while line := await reader.readline():
+        writer.write(line)
+        await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+
+async def start_echo_server(host, port):
+    return await asyncio.start_server(echo, host)
