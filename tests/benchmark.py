@@ -43,13 +43,15 @@ def main() -> None:
             failures += sum(result.status != "passed" for result in results)
             for result in results[: len(katas)]:
                 own[result.kata.name].append(result.seconds)
-            for result in results[len(katas):]:
+            for result in results[len(katas) :]:
                 watched[result.kata.name].append(result.seconds)
     print(f"{len(katas)} katas, {args.runs} runs, {runner.JOBS} at a time, {args.load} busy processes beside")
     print(f"  {'kata':<20} {'own time (median, max)':<24} watch mode (median, max)")
     for name in own:
-        print(f"  {name:<20} {statistics.median(own[name]):.2f} s, {max(own[name]):.2f} s"
-              f"{'':<10} {statistics.median(watched[name]):.2f} s, {max(watched[name]):.2f} s")
+        print(
+            f"  {name:<20} {statistics.median(own[name]):.2f} s, {max(own[name]):.2f} s"
+            f"{'':<10} {statistics.median(watched[name]):.2f} s, {max(watched[name]):.2f} s"
+        )
     total = [sum(times[i] for times in own.values()) for i in range(args.runs)]
     print(f"sum of the katas' own times: median {statistics.median(total):.2f} s")
     print(f"wall time of the whole run:  median {statistics.median(walls):.2f} s, max {max(walls):.2f} s")
