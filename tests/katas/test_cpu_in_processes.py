@@ -1,0 +1,167 @@
+"""Hidden suite: cpu_in_processes.crunch_all(fn, items, workers)."""
+
+from collections import Counter
+
+import pytest
+
+from harness import expect, run, short, units
+from harness.processes import Heartbeat, ProcessLog, square
+
+# The worker processes of the pool-shutdown checks take 0.25 s to exit once told to: a pool shut down and waited
+# for has none left when crunch_all returns; a pool left to wind down by itself still has every one of them for
+# 0.25 s, while the check looks within a few milliseconds.
+LINGER = units(2.5)
+
+
+@pytest.mark.category("correctness")
+async def test_results_in_item_order(kata):
+    """Each item is computed once and the results come back in item order, though the first finishes last."""
+    # Item 15 computes for 0.15 s, every other one at once: the other two processes finish them all meanwhile.
+    items, workers = [15, 0, -3, 7, 7, 2, 0, 11, -8, 5], 3
+    log = ProcessLog(durations={15: units(1.5)})
+    outcome = await run(kata.crunch_all(square, items, workers))
+    expected = [n * n for n in items]
+    values = list(outcome.value or []) if outcome.returned else []
+    if Counter(map(repr, values)) == Counter(map(repr, expected)):
+        mistake = "results collected in the order the calls finished (asyncio.as_completed?), rather than in item order"
+    elif outcome.returned and len(values) < len(items):
+        mistake = f"{len(values)} results for {len(items)} items: duplicate items dropped (a set or dict of items?)"
+    else:
+        mistake = None
+    expect(
+        outcome.returned and values == expected,
+        saw=f"for items {short(items)}, {outcome.describe()}",
+        expected=f"the list {short(expected)}",
+        mistake=mistake,
+    )
+    computed = [call.item for call in log.calls]
+    expect(
+        Counter(computed) == Counter(map(repr, items)),
+        saw=f"fn called with {short(sorted(computed, key=int))}",
+        expected=f"exactly one call per item, duplicates included: {short(sorted(items))}",
+        mistake="duplicate items removed (a set or dict of items), or an item computed twice",
+    )
+
+
+@pytest.mark.category("correctness")
+async def test_no_items_gives_empty_list(kata):
+    """No items: returns [] and computes nothing."""
+    log = ProcessLog()
+    outcome = await run(kata.crunch_all(square, [], 2))
+    expect(
+        outcome.returned and outcome.value == [] and not log.calls,
+        saw=f"{outcome.describe()}, with {len(log.calls)} call(s) of fn",
+        expected="an empty list, and no call of fn",
+    )
+
+
+@pytest.mark.category("correctness")
+async def test_pool_is_shut_down_on_return(kata):
+    """When crunch_all returns, the pool is shut down: no process fn ran in is still there."""
+    log = ProcessLog(duration=units(0.5), linger=LINGER)
+    outcome = await run(kata.crunch_all(square, [1, 2], 2))
+    expect(outcome.returned, saw=outcome.describe(), expected="the list [1, 4]")
+    log.expect_none_alive(after="crunch_all returned")
+
+
+@pytest.mark.category("concurrency")
+async def test_runs_in_worker_processes(kata):
+    """fn runs in at most `workers` worker processes, never in the event loop's own process (nor a thread of it)."""
+    # Four calls of 0.05 s: a pool of two runs them in two rounds in two processes; a pool for every item, or one
+    # of the default size on a machine with more than two CPUs, spreads them over more.
+    items, workers = [1, 2, 3, 4], 2
+    log = ProcessLog(duration=units(0.5))
+    outcome = await run(kata.crunch_all(square, items, workers))
+    expect(outcome.returned, saw=outcome.describe(), expected="the list [1, 4, 9, 16]")
+    log.expect_in_other_processes()
+    pids, peak = log.worker_pids, log.worker_peak
+    expect(
+        len(pids) <= workers and peak <= workers,
+        saw=f"with workers={workers} and {len(items)} items, fn ran in {len(pids)} different processes, "
+        f"up to {peak} at a time",
+        expected=f"at most {workers} processes: the pool has exactly `workers` processes",
+        mistake="a pool made without max_workers=workers (by default it has one process per CPU), "
+        "or a new pool for every item",
+    )
+
+
+@pytest.mark.category("concurrency")
+async def test_runs_workers_at_once(kata):
+    """With workers=3, three calls compute at the same time."""
+    workers = 3
+    # A rendezvous, not a stopwatch: each call waits (computing) until three are running at once, or gives up
+    # after 0.5 s. Three at once meet 0.02 s after the first one starts at most (0.1 s with a forkserver, 0.19 s
+    # in a spawn pool; two busy CPU loops beside); one after another, none ever meets (and the three take 1.5 s).
+    log = ProcessLog(meet=workers, meet_within=units(5))
+    outcome = await run(kata.crunch_all(square, [1, 2, 3], workers))
+    expect(outcome.returned, saw=outcome.describe(), expected="the list [1, 4, 9]")
+    calls, peak = log.calls, log.peak
+    if peak <= 1 and log.in_test_process:
+        mistake = (
+            "fn was called right in the coroutine, one call after another, in the event loop's own process: "
+            "hand every call to a ProcessPoolExecutor with loop.run_in_executor, then await them together"
+        )
+    elif peak <= 1:
+        mistake = (
+            "only one call ran at a time: either each call is awaited before the next goes to the pool (an "
+            "await inside the for loop: hand them all to the pool first, then await them together with "
+            "asyncio.gather), or the pool has a single process (ProcessPoolExecutor(max_workers=workers))"
+        )
+    else:
+        mistake = (
+            f"only {peak} ran at a time: the pool has fewer processes than workers (made without "
+            "max_workers=workers, it has one per CPU)"
+        )
+    expect(
+        len(calls) == workers and all(call.met for call in calls),
+        saw=f"with workers={workers} and {workers} items, at most {peak} call(s) of fn ran at the same time",
+        expected=f"all {workers} computing at once, in {workers} worker processes",
+        mistake=mistake,
+    )
+
+
+@pytest.mark.category("concurrency")
+async def test_event_loop_stays_free(kata):
+    """While the pool computes, the event loop keeps running other tasks."""
+    # The calls compute for 0.3 s in all at best; a coroutine that waits for the pool in a blocking way stalls the
+    # loop for all of it (3x the 0.1 s bound); a correct one stalls it 0.01 s at most (0.04 s with a forkserver;
+    # two busy CPU loops beside), 55 ms on a throttled machine. Only the stretch while fn computes counts: starting
+    # the pool and shutting it down may block for a moment (`with ProcessPoolExecutor() as pool:` waits there).
+    log = ProcessLog(duration=units(1.5))
+    async with Heartbeat() as beat:
+        outcome = await run(kata.crunch_all(square, [1, 2, 3, 4], 2))
+    expect(outcome.returned, saw=outcome.describe(), expected="the list [1, 4, 9, 16]")
+    beat.expect_free_during(log, "fn")
+
+
+@pytest.mark.category("exceptions")
+async def test_error_propagates_with_its_type(kata):
+    """fn raises ValueError for one item: a ValueError with the same message comes out."""
+    message = "cannot crunch -1"
+    ProcessLog(errors={-1: message})
+    outcome = await run(kata.crunch_all(square, [1, 2, -1, 3], 2))
+    if isinstance(outcome.error, BaseExceptionGroup):
+        mistake = "a TaskGroup's ExceptionGroup came out as it is: catch it (except*) and raise the error inside"
+    elif outcome.returned:
+        mistake = "the failure was returned in the list (return_exceptions=True?) or swallowed"
+    else:
+        mistake = "the exception was replaced by another one: let fn's own exception propagate"
+    expect(
+        type(outcome.error) is ValueError and str(outcome.error) == message,
+        saw=f"fn raised ValueError({message!r}) for item -1, and {outcome.describe()}",
+        expected=f"ValueError({message!r}) to propagate",
+        mistake=mistake,
+    )
+
+
+@pytest.mark.category("exceptions")
+async def test_pool_is_shut_down_after_error(kata):
+    """When fn raises, the pool is still shut down: no process fn ran in is left."""
+    log = ProcessLog(errors={-1: "cannot crunch -1"}, linger=LINGER)
+    outcome = await run(kata.crunch_all(square, [-1, 1], 2))
+    log.expect_none_alive(
+        after="the error propagated" if outcome.error else f"crunch_all ended ({outcome.describe()})",
+        mistake="the pool is shut down only when every call succeeds, or without waiting (shutdown(wait=False)): "
+        "use `with ProcessPoolExecutor(...) as pool:`, or call pool.shutdown() in a finally block, so that it is "
+        "shut down and waited for when an exception goes through too",
+    )
