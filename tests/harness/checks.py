@@ -7,6 +7,7 @@ import asyncio
 import gc
 import math
 import reprlib
+from collections import Counter
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,6 +156,27 @@ class KataCall:
 async def run(awaitable: Awaitable) -> Outcome:
     """Await the learner's coroutine to its end and say how it ended."""
     return await KataCall(awaitable).outcome()
+
+
+def expect_one_result_per_input(outcome: Outcome, fake, inputs: list, *, noun: str, function: str) -> None:
+    """The function returned `fake`'s result for every input, in input order (not completion order), having
+    called `fake` exactly once per input, duplicates included. `noun` and `function` name them for the learner:
+    "key" and "fetch", say."""
+    expected = [fake.results(item) for item in inputs]
+    expect(
+        outcome.returned and list(outcome.value or []) == expected,
+        saw=f"for {noun}s {short(inputs)}, {outcome.describe()}",
+        expected=f"the list {short(expected)}",
+        mistake=f"results collected in the order the calls finished, rather than in {noun} order"
+        if outcome.returned and Counter(map(repr, outcome.value or [])) == Counter(map(repr, expected))
+        else None,
+    )
+    expect(
+        Counter(fake.keys) == Counter(inputs),
+        saw=f"{function} called with {short(fake.keys)}",
+        expected=f"exactly one call per {noun}, duplicates included: {short(inputs)}",
+        mistake=f"duplicate {noun}s removed (a set or dict of {noun}s), or a {noun} used twice",
+    )
 
 
 async def settle(iterations: int = 5) -> None:

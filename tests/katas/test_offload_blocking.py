@@ -1,13 +1,12 @@
 """Hidden suite: offload_blocking.read_all(read_blocking, paths)."""
 
-from collections import Counter
-
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from harness import STALL_BOUND, LoopErrors, LoopWatch, Stopwatch, expect, run, seconds, settle, short, units
 from harness.blocking import FakeBlocking
+from harness.checks import expect_one_result_per_input
 from harness.inputs import text
 
 # (path, how long its call blocks, in milliseconds): paths repeat, calls finish in every order.
@@ -37,21 +36,7 @@ async def test_results_in_path_order(kata, pairs):
     fake = FakeBlocking(delays={path: units(ms / 100) for path, ms in pairs})
     outcome = await run(kata.read_all(fake, paths))
     await fake.finished()
-    expected = [fake.results(path) for path in paths]
-    expect(
-        outcome.returned and list(outcome.value or []) == expected,
-        saw=f"for paths {short(paths)}, {outcome.describe()}",
-        expected=f"the list {short(expected)}",
-        mistake="results collected in the order the calls finished, rather than in path order"
-        if outcome.returned and Counter(map(repr, outcome.value or [])) == Counter(map(repr, expected))
-        else None,
-    )
-    expect(
-        Counter(fake.keys) == Counter(paths),
-        saw=f"read_blocking called with {short(fake.keys)}",
-        expected=f"exactly one call per path, duplicates included: {short(paths)}",
-        mistake="duplicate paths removed (a set or dict of paths), or a path read twice",
-    )
+    expect_one_result_per_input(outcome, fake, paths, noun="path", function="read_blocking")
 
 
 @pytest.mark.category("correctness")

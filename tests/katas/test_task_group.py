@@ -23,6 +23,7 @@ from harness import (
     short,
     units,
 )
+from harness.checks import expect_one_result_per_input
 from harness.inputs import text
 
 # (key, delay in loop iterations): keys repeat, finish in every order, and include unicode. A small alphabet: the
@@ -64,21 +65,7 @@ async def test_results_in_key_order(kata, pairs):
     keys = [key for key, _ in pairs]
     fake = FakeFetch(delays=dict(pairs), ticks=True)
     outcome = await run(kata.fetch_all_or_nothing(fake, keys))
-    expected = [fake.results(key) for key in keys]
-    expect(
-        outcome.returned and list(outcome.value or []) == expected,
-        saw=f"for keys {short(keys)}, {outcome.describe()}",
-        expected=f"the list {short(expected)}",
-        mistake="results collected in the order the fetches finished, rather than in key order"
-        if outcome.returned and Counter(map(repr, outcome.value or [])) == Counter(map(repr, expected))
-        else None,
-    )
-    expect(
-        Counter(fake.keys) == Counter(keys),
-        saw=f"fetch called with {short(fake.keys)}",
-        expected=f"exactly one call per key, duplicates included: {short(keys)}",
-        mistake="duplicate keys removed (a set or dict of keys), or a key fetched twice",
-    )
+    expect_one_result_per_input(outcome, fake, keys, noun="key", function="fetch")
 
 
 @pytest.mark.category("correctness")
