@@ -230,11 +230,20 @@ class LoopErrors:
         gc.collect()
         self._loop.set_exception_handler(self._previous)
 
-    def expect_none(self) -> None:
+    def expect_none(self, mistake: str | None = None) -> None:
         expect(
             not self.messages,
             saw="the event loop reported: " + "; ".join(self.messages),
             expected="no task whose exception nobody retrieved",
-            mistake="tasks were started and some were never awaited after one failed: await every task "
+            mistake=mistake
+            or "tasks were started and some were never awaited after one failed: await every task "
             "(gather does), or cancel the rest",
         )
+
+
+# The mistake behind an unretrieved failure in code that races tasks with asyncio.wait.
+SEVERAL_DONE_AT_ONCE = (
+    "asyncio.wait can report several tasks done at once, and the code returned on a success without "
+    "looking at the failed ones: take each failed task's exception (task.exception()), or cancel every task, "
+    "done or not, before returning (cancelling a done task marks its exception as seen)"
+)
