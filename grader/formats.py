@@ -71,11 +71,11 @@ def to_gradescope(results: list[KataResult], seconds: float) -> str:
                     "visibility": "visible",
                 }
             )
-        for check in result.checks:
+        for position, check in enumerate(result.checks, start=1):
             tests.append(
                 {
                     "name": f"{kata.number}. {kata.title}: {check.description or check.name}",
-                    "number": f"{kata.number}.{result.checks.index(check) + 1}",
+                    "number": f"{kata.number}.{position}",
                     "score": round(result.earned(check), 4),
                     "max_score": round(result.weight(check), 4),
                     "status": "passed" if result.earned(check) else "failed",

@@ -346,6 +346,18 @@ class ProcessLog:
             "code still holds the GIL: a ProcessPoolExecutor is what runs it beside the loop",
         )
 
+    def expect_at_most_workers(self, workers: int, inputs: int, *, noun: str, what: str = "fn") -> None:
+        """`what` ran in at most `workers` processes, at most `workers` at a time, for `inputs` inputs."""
+        pids, peak = self.worker_pids, self.worker_peak
+        expect(
+            len(pids) <= workers and peak <= workers,
+            saw=f"with workers={workers} and {inputs} {noun}s, {what} ran in {len(pids)} different processes, "
+            f"up to {peak} at a time",
+            expected=f"at most {workers} processes: the pool has exactly `workers` processes",
+            mistake="a pool made without max_workers=workers (by default it has one process per CPU), "
+            f"or a new pool for every {noun}",
+        )
+
     def expect_none_alive(self, after: str, mistake: str | None = None) -> None:
         alive = self.alive()
         expect(

@@ -74,15 +74,7 @@ async def test_runs_in_worker_processes(kata):
     outcome = await run(kata.crunch_all(square, items, workers))
     expect(outcome.returned, saw=outcome.describe(), expected="the list [1, 4, 9, 16]")
     log.expect_in_other_processes()
-    pids, peak = log.worker_pids, log.worker_peak
-    expect(
-        len(pids) <= workers and peak <= workers,
-        saw=f"with workers={workers} and {len(items)} items, fn ran in {len(pids)} different processes, "
-        f"up to {peak} at a time",
-        expected=f"at most {workers} processes: the pool has exactly `workers` processes",
-        mistake="a pool made without max_workers=workers (by default it has one process per CPU), "
-        "or a new pool for every item",
-    )
+    log.expect_at_most_workers(workers, len(items), noun="item")
 
 
 @pytest.mark.category("concurrency")

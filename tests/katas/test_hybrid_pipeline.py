@@ -122,15 +122,7 @@ async def test_parses_in_worker_processes(kata):
     outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), parse_page, urls, workers))
     expect(outcome.returned, saw=outcome.describe(), expected=f"the list {short(parsed_pages(urls))}")
     log.expect_in_other_processes("parse")
-    pids, peak = log.worker_pids, log.worker_peak
-    expect(
-        len(pids) <= workers and peak <= workers,
-        saw=f"with workers={workers} and {len(urls)} urls, parse ran in {len(pids)} different processes, "
-        f"up to {peak} at a time",
-        expected=f"at most {workers} processes: the pool has exactly `workers` processes",
-        mistake="a pool made without max_workers=workers (by default it has one process per CPU), "
-        "or a new pool for every url",
-    )
+    log.expect_at_most_workers(workers, len(urls), noun="url", what="parse")
 
 
 @pytest.mark.category("concurrency")
