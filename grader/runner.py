@@ -84,7 +84,8 @@ class SuiteProcess:
 
     def run(self, suite: Path, target: Path, time_limit: float) -> tuple[int, bool]:
         """Grade `target` with `suite`; (exit code, whether the time limit killed it)."""
-        request = {"args": _arguments(suite), "env": {"KATA_TARGET": str(target), "KATA_REPORT": str(self.report)}}
+        env = {"KATA_TARGET": str(target), "KATA_REPORT": str(self.report), "KATA_NAME": suite.stem.removeprefix("test_")}
+        request = {"args": _arguments(suite), "env": env}
         try:
             self.process.stdin.write((json.dumps(request) + "\n").encode())
             self.process.stdin.close()

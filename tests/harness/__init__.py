@@ -5,7 +5,7 @@ processes, network (streams), cleanup (gated fakes), racing (loop iterations), s
 tasks (plain functions and threads).
 """
 
-from .checks import KataCall, LoopErrors, Outcome, expect, expect_no_leaked_tasks, leaves, run, settle, short
+from .checks import KataCall, LoopErrors, Outcome, expect, expect_no_leaked_tasks, leaves, run, same, settle, short
 from .fakes import AtEnd, FakeCall, FakeFetch
 from .timing import STALL_BOUND, Stopwatch, seconds, units
 from .watch import LoopWatch
@@ -24,6 +24,7 @@ __all__ = [
     "expect_no_leaked_tasks",
     "leaves",
     "run",
+    "same",
     "seconds",
     "settle",
     "short",

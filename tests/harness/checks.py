@@ -4,7 +4,7 @@ Every failed check says what it saw, what it expected and the likely mistake.
 """
 
 import asyncio
-import gc
+import contextlib
 import math
 import reprlib
 from collections import Counter
@@ -12,9 +12,9 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
+from grader.wire import WireError
 
-from . import learner
+from .sandbox import RemoteCall, SandboxEnded, current_sandbox
 from .timing import real_perf_counter, real_sleep, seconds, units
 
 _short = reprlib.Repr()
@@ -25,6 +25,12 @@ _short.maxother = 60
 def short(value: Any) -> str:
     """A value as a learner would want to read it in a message: repr, cut short."""
     return _short.repr(value)
+
+
+def same(value: Any, expected: Any) -> bool:
+    """The learner's function handed `expected` back as it is: values cross from the sandbox as data, so "the
+    very object" means the same type and an equal value (objects the judge lent come back as themselves)."""
+    return type(value) is type(expected) and (value is expected or value == expected)
 
 
 def expect(condition: bool, *, saw: str, expected: str, mistake: str | None = None) -> None:
@@ -48,19 +54,6 @@ def leaves(error: BaseException | None) -> list[BaseException]:
 
 def describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}({short(str(error))[1:-1]})" if str(error) else type(error).__name__
-
-
-def _clear_tracebacks(error: BaseException | None, seen: set[int]) -> None:
-    """Drop the frames an exception holds, so the learner's tasks can be garbage collected (and any task
-    exception they never retrieved gets reported) while the test still holds the exception object."""
-    if error is None or id(error) in seen:
-        return
-    seen.add(id(error))
-    error.__traceback__ = None
-    _clear_tracebacks(error.__cause__, seen)
-    _clear_tracebacks(error.__context__, seen)
-    for inner in getattr(error, "exceptions", ()):
-        _clear_tracebacks(inner, seen)
 
 
 # The learner's code gets this long, over all the calls of one check (every hypothesis example of it),
@@ -103,15 +96,18 @@ class Outcome:
 
 
 class KataCall:
-    """The learner's coroutine running in a task of its own, so a check can cancel it and see how it ends
-    without ever catching anything in the test's own task."""
+    """A call of the learner's function running in the sandbox, so a check can cancel it midway and see how it
+    ends. `call.task` is a future that is done once the judge has learned how the call ended."""
 
-    def __init__(self, awaitable: Awaitable) -> None:
-        self.started = real_perf_counter()
-        self.task = asyncio.ensure_future(awaitable)
+    def __init__(self, call: RemoteCall) -> None:
+        if not isinstance(call, RemoteCall):
+            raise TypeError(f"KataCall takes a call of the learner's function (kata.NAME(...)), not {call!r}")
+        self.call = call.start()
+        self.started = self.call.started_at
+        self.task = self.call.ended
 
     def cancel(self) -> None:
-        self.task.cancel()
+        self.call.cancel()
 
     async def until_called(self, fake, count: int = 1, within: float = units(10)) -> None:
         """Wait until the learner's code has started `count` calls of `fake`, or has already ended (the check
@@ -129,8 +125,10 @@ class KataCall:
     async def outcome(self) -> Outcome:
         done, _ = await asyncio.wait([self.task], timeout=max(0.0, _budget_ends - real_perf_counter()))
         if not done:
-            self.task.cancel()
-            await asyncio.wait([self.task], timeout=units(5))
+            self.cancel()
+            done, _ = await asyncio.wait([self.task], timeout=units(5))
+            if not done:  # the loop never came back: no cancellation reaches it
+                self.call.sandbox.kill("it was still running when the check's time ran out")
             raise CheckOverrun(
                 f"Saw: your function still running when this check's time ran out ({seconds(CHECK_BUDGET)} over "
                 f"all its calls; this call had run for {seconds(real_perf_counter() - self.started)}).\n"
@@ -138,24 +136,33 @@ class KataCall:
                 "a fraction of that.\n"
                 "Likely mistake: waiting for something that never happens (a task never finished, a future never "
                 "set), or sitting out a whole delay or timeout when the result is already there."
+                + ("" if done else " The event loop never got control back, even to be cancelled: a loop without "
+                   "any await, or a blocking call that never returns?")
             )
-        outcome = Outcome(elapsed=real_perf_counter() - self.started)
-        if self.task.cancelled():
-            outcome.cancelled = True
-        elif (error := self.task.exception()) is not None:
-            if isinstance(error, (NotImplementedError, pytest.fail.Exception)):
-                raise error  # a stub (the kata is "not started"), or pytest-timeout stopping the check
-            outcome.error = error
-            outcome.where = learner.location(error.__traceback__)
-            _clear_tracebacks(error, set())
-        else:
-            outcome.value = self.task.result()
-        return outcome
+        return outcome_of(self.call, self.task.result(), (self.call.ended_at or real_perf_counter()) - self.started)
 
 
-async def run(awaitable: Awaitable) -> Outcome:
-    """Await the learner's coroutine to its end and say how it ended."""
-    return await KataCall(awaitable).outcome()
+def outcome_of(call: RemoteCall, message: dict, elapsed: float) -> Outcome:
+    """How a call ended, from the sandbox's word on it; a stub's NotImplementedError makes the kata "not
+    started", and is raised."""
+    outcome = Outcome(elapsed=elapsed)
+    try:
+        outcome.value = call.sandbox.outcome_value(message)
+    except asyncio.CancelledError:
+        outcome.cancelled = True
+    except WireError as error:
+        outcome.error = RuntimeError(f"your function's result could not be sent to the grader: {error}")
+    except BaseException as error:  # noqa: BLE001 - rebuilt from data: whatever the learner's code raised
+        if isinstance(error, NotImplementedError):
+            raise error
+        outcome.error = error
+        outcome.where = getattr(error, "remote_where", None)
+    return outcome
+
+
+async def run(call: RemoteCall) -> Outcome:
+    """Run a call of the learner's function to its end and say how it ended."""
+    return await KataCall(call).outcome()
 
 
 def expect_one_result_per_input(outcome: Outcome, fake, inputs: list, *, noun: str, function: str) -> None:
@@ -180,55 +187,51 @@ def expect_one_result_per_input(outcome: Outcome, fake, inputs: list, *, noun: s
 
 
 async def settle(iterations: int = 5) -> None:
-    """Let the loop run a few iterations: tasks that were cancelled (and not awaited) get to finish."""
+    """Let both loops run a few iterations: tasks that were cancelled (and not awaited) get to finish, in the
+    sandbox and here."""
+    for _ in range(iterations):
+        await real_sleep(0)
+    sandbox = current_sandbox()
+    if sandbox is not None and sandbox.loop is not None:
+        with contextlib.suppress(SandboxEnded):
+            await sandbox.probe("settle", iterations=iterations)
     for _ in range(iterations):
         await real_sleep(0)
 
 
-def leaked_tasks() -> list[asyncio.Task]:
-    """Tasks still running besides the test and the harness's own instruments."""
-    current = asyncio.current_task()
-    return [
-        task
-        for task in asyncio.all_tasks()
-        if task is not current and not task.done() and not task.get_name().startswith("harness:")
-    ]
+async def leaked_tasks() -> int:
+    """Tasks still running in the sandbox besides the ones it runs for the judge (a probe of the sandbox's: it
+    can only fail a check)."""
+    sandbox = current_sandbox()
+    return (await sandbox.probe("settle", iterations=5))["running"]
 
 
 async def expect_no_leaked_tasks(after: str) -> None:
     await settle()
-    leaked = leaked_tasks()
+    leaked = await leaked_tasks()
     expect(
         not leaked,
-        saw=f"{len(leaked)} task(s) still running after {after}",
+        saw=f"{leaked} task(s) still running after {after}",
         expected="every task the function started to have finished or been cancelled",
         mistake="a task created with create_task (or wrapped by wait/shield) was left running: cancel it and await it",
     )
 
 
-@dataclass
 class LoopErrors:
-    """`async with LoopErrors() as errors:` records what the event loop reports to its exception handler
-    ('Task exception was never retrieved', exceptions in callbacks); on exit it collects garbage first,
-    which is when an unretrieved task exception is reported."""
-
-    messages: list[str] = field(default_factory=list)
+    """`async with LoopErrors() as errors:` what the sandbox's event loop reported to its exception handler
+    meanwhile ('Task exception was never retrieved', exceptions in callbacks); on exit it lets the loop settle
+    and collects garbage first, which is when an unretrieved task exception is reported."""
 
     async def __aenter__(self) -> "LoopErrors":
-        self._loop = asyncio.get_running_loop()
-        self._previous = self._loop.get_exception_handler()
-        self._loop.set_exception_handler(self._record)
+        self.messages: list[str] = []
+        self._sandbox = current_sandbox()
+        self._before = len((await self._sandbox.probe("settle", iterations=0))["loop_errors"])
         return self
-
-    def _record(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
-        error = context.get("exception")
-        detail = f": {describe_error(error)}" if error is not None else ""
-        self.messages.append(f"{context.get('message', 'error')}{detail}")
 
     async def __aexit__(self, *exc_info) -> None:
         await settle()
-        gc.collect()
-        self._loop.set_exception_handler(self._previous)
+        with contextlib.suppress(SandboxEnded):
+            self.messages = list((await self._sandbox.probe("settle", iterations=5))["loop_errors"])[self._before :]
 
     def expect_none(self, mistake: str | None = None) -> None:
         expect(

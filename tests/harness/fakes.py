@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .checks import expect
+from .sandbox import RemoteCall
 from .timing import real_perf_counter, real_sleep, seconds, units
+
+
+# How long a fake's call takes to end once cancelled: code that waits for it waits this long; code that does not
+# ends well before (a loop iteration or two of the sandbox's, well under a millisecond).
+CANCEL_TAKES = 0.02
 
 
 @dataclass
@@ -54,11 +60,17 @@ class FakeFetch:
         self.in_flight = 0
         self.peak = 0
 
-    async def __call__(self, key: Hashable) -> Any:
+    calling = "async"  # how the sandbox's stand-in for it is called: `await fetch(key)`
+
+    def __call__(self, key: Hashable) -> Awaitable[Any]:
+        # The call is recorded at once, in the step the judge learns of it; its body runs as a task of its own.
         call = FakeCall(key, real_perf_counter())
         self.calls.append(call)
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
+        return self._serve(call, key)
+
+    async def _serve(self, call: FakeCall, key: Hashable) -> Any:
         try:
             await self._wait(self.delays.get(key, self.delay))
             if key in self.errors:
@@ -67,7 +79,12 @@ class FakeFetch:
             call.outcome = "returned"
             return self.results(key)
         except asyncio.CancelledError:
-            call.outcome = "cancelled"
+            # Its cleanup takes a moment, as a real call's does: code that cancels it without waiting for it
+            # has ended long before, however loaded the machine.
+            try:
+                await real_sleep(CANCEL_TAKES)
+            finally:
+                call.outcome = "cancelled"
             raise
         finally:
             self.in_flight -= 1
@@ -122,21 +139,23 @@ class FakeFetch:
 class AtEnd:
     """`at_end = AtEnd(fake, ...)`, then `run(at_end.watch(kata.function(...)))` (or `KataCall(...)`).
 
-    When the learner's coroutine returns or raises (cancelled included), in that very step, before any other task
-    runs, it records how every call of each fake stood: "running", "returned", "raised" or "cancelled". A task that
-    was cancelled but not awaited still shows as "running" (it handles its CancelledError only a step later), and
-    a cleanup not awaited shows as not called yet: judged without any clock, whatever the machine's load.
+    When the judge learns that the learner's coroutine returned or raised (cancelled included), in that very
+    step, it records how every call of each fake stood: "running", "returned", "raised" or "cancelled". The
+    sandbox tells of the end in the step it happens, after everything the learner's code sent before it: a call
+    it cancelled but did not wait for still shows as "running" (a fake's cancellation takes the judge at least
+    CANCEL_TAKES to complete), and a cleanup not awaited shows as not called yet.
     """
 
     def __init__(self, *fakes: FakeFetch) -> None:
         self.fakes = fakes
         self.seen: dict[int, list[tuple[Hashable, str]]] | None = None  # None until the coroutine has ended
 
-    async def watch(self, awaitable: Awaitable) -> Any:
-        try:
-            return await awaitable
-        finally:
-            self.seen = {id(fake): [(call.key, call.outcome) for call in fake.calls] for fake in self.fakes}
+    def watch(self, call: RemoteCall) -> RemoteCall:
+        call.on_end.append(self._snapshot)
+        return call
+
+    def _snapshot(self) -> None:
+        self.seen = {id(fake): [(call.key, call.outcome) for call in fake.calls] for fake in self.fakes}
 
     def outcomes(self, fake: FakeFetch | None = None) -> list[str] | None:
         """How each call of `fake` (default: the first) stood at the end, in start order; None before the end."""

@@ -1,23 +1,24 @@
-"""The pytest plugin the grader loads into every kata run (`-p harness.plugin`).
+"""The pytest plugin the grader loads into every kata run (`-p harness.plugin`): the judge's side of a kata.
 
-It gives suites the learner's module (fixture `kata`), pins hypothesis, checks every test has one category,
-and writes the report the grader reads: the checks it expects (before any learner code runs), then one line
-per finished check. Lines are JSON, appended to the file named by KATA_REPORT.
+It registers the `category` marker and pins hypothesis; gives suites the learner's module as `kata`, a stand-in
+whose functions run in a sandbox process (harness/sandbox.py), booted while pytest collects; and writes the
+report the grader reads: the checks it expects (before any learner code runs), then one line per finished check.
+The report is this process's alone: the learner's code runs in another process, which never sees its path.
 """
 
-import gc
 import json
 import os
-import re
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from . import learner
-from .checks import CheckOverrun, describe_error, start_check_budget
+from .checks import CheckOverrun, describe_error, expect, start_check_budget
+from .sandbox import RemoteModule, Sandbox, SandboxEnded, current_sandbox, set_current_sandbox
 
 CATEGORIES = ("correctness", "concurrency", "timeout", "exceptions")
+PRINTED_SHOWN = 1500
 
 # Pinned, so that a CI variable (hypothesis's own "ci" profile) changes nothing; no explain phase, whose
 # tracing re-runs are slow; no example database written anywhere.
@@ -33,23 +34,83 @@ settings.register_profile(
 )
 settings.load_profile("kata")
 
-_module = None
-# Taken out of the environment before any learner code runs: the report is the grader's, not theirs.
 _report_path = os.environ.pop("KATA_REPORT", None)
+_kata_name = os.environ.get("KATA_NAME")
 
 
-def _report(**line) -> None:
+class Judge:
+    """The kata run's sandbox: one booted ahead, replaced when one ends (its checks fail, the next gets a new one)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.path = learner.module_path(name)
+        self.sandbox: Sandbox | None = None
+        self.boot()
+
+    def boot(self) -> None:
+        self.sandbox = Sandbox(self.path, learner.shown(self.path))
+        set_current_sandbox(self.sandbox)
+        write_report(sandbox_group=self.sandbox.pid)
+
+    def import_problem(self) -> str | None:
+        """None when the module imported; else why not, in the learner's words."""
+        hello = self.sandbox.wait_hello()
+        shown = learner.shown(self.path)
+        if "timeout" in hello:
+            return f"timed out after {hello['timeout']:g} s while importing your module ({shown})"
+        if hello.get("pid") is None or self.sandbox.ended:
+            return f"{shown} could not be imported: the process importing it ended ({self.sandbox.exit_reason()})"
+        if "error" in hello:
+            try:
+                error = self.sandbox.codec.decode(hello["error"])
+            except Exception as problem:  # noqa: BLE001 - a malformed hello is the learner's code misbehaving
+                return f"{shown} does not import: its report could not be read ({problem})"
+            where = hello.get("where")
+            return f"{shown} does not import: {describe_error(error)}" + (f" ({where})" if isinstance(where, str) else "")
+        return None
+
+    def live(self) -> Sandbox:
+        """The sandbox for the next check: the same one, unless it has ended."""
+        if self.sandbox.ended is not None:
+            self.sandbox.close()
+            self.boot()
+            problem = self.import_problem()
+            expect(problem is None, saw=problem or "", expected="the module to import as it did before")
+        set_current_sandbox(self.sandbox)
+        return self.sandbox
+
+    def close(self) -> None:
+        if self.sandbox is not None:
+            self.sandbox.close()
+
+
+_judge: Judge | None = None
+
+
+def write_report(**line) -> None:
     if _report_path:
-        with open(_report_path, "a", encoding="utf-8") as report:
-            report.write(json.dumps(line) + "\n")
+        with open(_report_path, "a", encoding="utf-8") as stream:
+            stream.write(json.dumps(line) + "\n")
 
 
-def _kata_name(item: pytest.Item) -> str:
+def _suite_kata(item: pytest.Item) -> str:
     return Path(item.fspath).stem.removeprefix("test_")
 
 
 def _check_name(nodeid: str) -> str:
     return nodeid.split("::")[-1].removeprefix("test_")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _judge
+    config.addinivalue_line("markers", "category(name): what a kata check proves: " + ", ".join(CATEGORIES))
+    if _kata_name and _judge is None:
+        _judge = Judge(_kata_name)  # boots while pytest collects
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _judge is not None:
+        _judge.close()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -63,7 +124,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    _report(
+    write_report(
         expected=[
             {
                 "name": _check_name(item.nodeid),
@@ -77,49 +138,49 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session):
-    """Import the learner's module once, before any check runs: if it does not import, say why and run nothing."""
-    global _module
-    names = {_kata_name(item) for item in session.items}
+    """Wait for the sandbox to import the learner's module: if it does not import, say why and run nothing."""
+    global _judge
+    names = {_suite_kata(item) for item in session.items}
     if len(names) != 1:
         raise pytest.UsageError(f"a kata run grades one kata's suite, got {sorted(names)}")
     (name,) = names
-    try:
-        _module = learner.load(name)
-    except BaseException as error:  # SyntaxError, ImportError, SystemExit, NotImplementedError at import ...
-        where = learner.location(error.__traceback__)
-        if isinstance(error, SyntaxError) and error.filename:
-            where = f"{learner.shown(error.filename)}, line {error.lineno}"
-        detail = describe_error(error)
-        _report(
-            import_error=f"{learner.shown(learner.module_path(name))} does not import: {detail}"
-            + (f" ({where})" if where else "")
-        )
+    if _judge is None or _judge.name != name:
+        if _judge is not None:
+            _judge.close()
+        _judge = Judge(name)
+    problem = _judge.import_problem()
+    if problem is not None:
+        write_report(import_error=problem)
         return True
     return None
 
 
 @pytest.fixture
 def kata():
-    """The learner's module for this suite's kata."""
-    return _module
+    """The learner's module for this suite's kata: `kata.NAME(...)` is a call of NAME in the sandbox."""
+    return RemoteModule(_judge.live)
 
 
 @pytest.fixture(autouse=True)
-def _check_budget():
+def _check(request):
+    """Every check: its time budget, and at its end the sandbox's word on what the learner's code left behind."""
     start_check_budget()
-
-
-def _never_awaited(error: BaseException | None) -> str | None:
-    """The coroutine named by a 'coroutine ... was never awaited' warning: pytest reports it as an unraisable
-    exception warning caused by the RuntimeWarning, several of them in an exception group."""
-    if error is None:
-        return None
-    if found := re.search(r"coroutine '([^']+)' was never awaited", str(error)):
-        return found.group(1)
-    for inner in (error.__cause__, *getattr(error, "exceptions", ())):
-        if name := _never_awaited(inner):
-            return name
-    return None
+    yield
+    sandbox = current_sandbox()
+    if sandbox is None or sandbox.loop is None:
+        return
+    ended = sandbox.end()
+    allowed = any("never awaited" in str(mark.args) for mark in request.node.iter_markers("filterwarnings"))
+    unawaited = [text for text in ended.get("unawaited", []) if isinstance(text, str)] if not allowed else []
+    if unawaited:
+        name = unawaited[0].split("'")[1] if unawaited[0].count("'") >= 2 else "a coroutine"
+        expect(
+            False,
+            saw=f"a coroutine, {name}(...), created but never awaited",
+            expected="every coroutine awaited (or wrapped in a task)",
+            mistake=f"calling {name}(...) without `await` in front makes a coroutine and throws it away: "
+            "nothing runs",
+        )
 
 
 def _message(error: BaseException, timeout: float) -> str:
@@ -127,15 +188,15 @@ def _message(error: BaseException, timeout: float) -> str:
         return "Not started yet: the function still raises NotImplementedError."
     if isinstance(error, (AssertionError, CheckOverrun)) and str(error):
         message = str(error)
+    elif isinstance(error, SandboxEnded):
+        message = (
+            f"Saw: the process running your code ended during this check: {error}.\n"
+            "Expected: your function to return or raise, and the process to go on.\n"
+            "Likely mistake: sys.exit(), os._exit() or a crash of the interpreter in your code; or it used more "
+            "memory, files or processes than the grader allows."
+        )
     elif flaky := _flaky_failure(error):
         message = flaky
-    elif coroutine := _never_awaited(error):
-        message = (
-            f"Saw: a coroutine, {coroutine}(...), created but never awaited.\n"
-            "Expected: every coroutine awaited (or wrapped in a task).\n"
-            f"Likely mistake: calling {coroutine}(...) without `await` in front makes a coroutine and throws it "
-            "away: nothing runs."
-        )
     elif type(error).__name__ == "Failed" and "Timeout" in str(error):
         message = (
             f"Saw: this check still running after {timeout:g} s, so it was stopped.\n"
@@ -144,7 +205,7 @@ def _message(error: BaseException, timeout: float) -> str:
             "finished, a future never set), or a loop that never ends."
         )
     else:
-        where = learner.location(error.__traceback__)
+        where = getattr(error, "remote_where", None)
         message = f"Your code raised {describe_error(error)}" + (f" ({where})" if where else "")
         message += ", which this check did not expect."
     for note in getattr(error, "__notes__", ()):
@@ -156,23 +217,23 @@ def _message(error: BaseException, timeout: float) -> str:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    # No garbage collection while pytest builds the report: collecting a task the learner's code left with an
-    # unretrieved exception logs its traceback, whose formatting runs ast.parse; inside pytest's own ast.parse
-    # of the failing source, Python 3.11 then stops the whole run ("AST constructor recursion depth mismatch").
-    gc.disable()
-    try:
-        report = yield
-    finally:
-        gc.enable()
-    if report.failed and call.excinfo is not None:
+    outcome = yield
+    if outcome.failed and call.excinfo is not None:
         error = call.excinfo.value
         marker = item.get_closest_marker("timeout")
         timeout = marker.args[0] if marker and marker.args else item.config.getini("timeout")
-        report.kata_failure = {
-            "message": _message(error, float(timeout)),
-            "not_implemented": isinstance(error, NotImplementedError),
-        }
-    return report
+        message = _message(error, float(timeout))
+        sandbox = current_sandbox()
+        printed = sandbox.take_printed().strip() if sandbox is not None else ""
+        if printed and not isinstance(error, NotImplementedError):
+            shown = printed if len(printed) <= PRINTED_SHOWN else printed[:PRINTED_SHOWN] + " …"
+            message += "\nYour code printed:\n" + "\n".join("    " + line for line in shown.splitlines())
+        outcome.kata_failure = {"message": message, "not_implemented": isinstance(error, NotImplementedError)}
+    elif call.when == "call":
+        sandbox = current_sandbox()
+        if sandbox is not None:
+            sandbox.take_printed()  # what a passing check printed is not shown under the next one
+    return outcome
 
 
 _results: dict[str, dict] = {}
@@ -184,7 +245,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if result["passed"] and not report.passed:
         result.update(passed=False, **getattr(report, "kata_failure", {"message": "This check was skipped."}))
     if report.when == "teardown":
-        _report(check=_check_name(report.nodeid), **result)
+        write_report(check=_check_name(report.nodeid), **result)
 
 
 def _flaky_failure(error: BaseException) -> str | None:

@@ -1,11 +1,11 @@
-"""Is the event loop free? A heartbeat sees any stall; a profile hook names every time.sleep call."""
+"""Is the sandbox's event loop free? The judge pings it and times the answers; the sandbox names time.sleep calls."""
 
 import asyncio
-import sys
+import contextlib
 
-from . import learner
 from .checks import expect
-from .timing import STALL_BOUND, real_perf_counter, real_sleep, real_time_sleep, seconds
+from .sandbox import SandboxEnded, current_sandbox
+from .timing import STALL_BOUND, real_perf_counter, real_sleep, seconds
 
 TICK = 0.005
 
@@ -13,39 +13,37 @@ TICK = 0.005
 class LoopWatch:
     """`async with LoopWatch() as watch:` around the learner's call; then `watch.expect_free()`.
 
-    The heartbeat task ticks every 5 ms and keeps the longest gap between ticks: blocking of any kind shows.
-    The profile hook records each call of time.sleep made in the loop's thread, with the learner's file and line:
-    deterministic, whatever the machine's load.
+    The judge pings the sandbox's event loop every 5 ms and times each answer on its own clock: the loop answers
+    only when it gets a turn, so blocking of any kind shows as a late answer, measured where the learner's code
+    cannot reach. The sandbox also names every time.sleep call made in its loop's thread (its own report: it can
+    fail the check, never pass it).
     """
 
     async def __aenter__(self) -> "LoopWatch":
         self.longest_stall = 0.0
         self.sleep_calls: list[str] = []
-        self._heartbeat = asyncio.create_task(self._beat(), name="harness:heartbeat")
-        await real_sleep(0)  # the first tick is taken before the learner's code runs
-        sys.setprofile(self._profile)
+        self._sandbox = current_sandbox()
+        self._sandbox.begin()
+        await self._sandbox.probe("watch_sleeps", on=True)
+        self._sent = real_perf_counter()
+        self._pinger = asyncio.create_task(self._ping(), name="harness:heartbeat")
         return self
 
     async def __aexit__(self, *exc_info) -> None:
-        sys.setprofile(None)
-        self._heartbeat.cancel()
-        await asyncio.wait([self._heartbeat])
-        self._tick()  # a stall that lasted until the end has had no tick after it to measure it
+        self._pinger.cancel()
+        await asyncio.wait([self._pinger])
+        # A stall that lasted until the end has had no answer after it to measure it.
+        self.longest_stall = max(self.longest_stall, real_perf_counter() - self._sent)
+        with contextlib.suppress(SandboxEnded):
+            answer = await self._sandbox.probe("watch_sleeps", on=False)
+            self.sleep_calls = [place for place in answer.get("sleeps", []) if isinstance(place, str)]
 
-    async def _beat(self) -> None:
-        self._last_tick = real_perf_counter()
+    async def _ping(self) -> None:
         while True:
+            self._sent = real_perf_counter()
+            await self._sandbox.ask({"op": "ping"})
+            self.longest_stall = max(self.longest_stall, real_perf_counter() - self._sent)
             await real_sleep(TICK)
-            self._tick()
-
-    def _tick(self) -> None:
-        now = real_perf_counter()
-        self.longest_stall = max(self.longest_stall, now - self._last_tick)
-        self._last_tick = now
-
-    def _profile(self, frame, event: str, arg) -> None:
-        if event == "c_call" and arg is real_time_sleep:
-            self.sleep_calls.append(learner.shown(frame.f_code.co_filename) + f", line {frame.f_lineno}")
 
     def expect_free(self) -> None:
         expect(

@@ -1,0 +1,647 @@
+"""The sandbox's agent: it imports the learner's module and runs its functions for the judge, and nothing else.
+
+    python -I -m grader.agent FD MODULE_PATH SHOWN_AS SIDE_SOCKET
+
+It runs in a process of its own, with the learner's code (see grader/confine.py for what that process may do).
+It reports only data: what the learner's functions returned or raised, the calls they made of what the judge
+lent them (fakes, callbacks), and probes that only this process can take (a `time.sleep` in the loop's thread,
+tasks left running, errors nobody retrieved, warnings). The judge decides every verdict; nothing said here can
+pass a check, since the learner's code shares this process and could say anything.
+
+Channels: the main one (a socketpair inherited as FD) carries, in order, calls, their ends, the invocations the
+event loop's thread makes of the judge's objects, pings and probes. Other threads, other event loops and child
+processes (a process pool's workers) reach the judge through a connection of their own to SIDE_SOCKET.
+"""
+
+import asyncio
+import collections
+import gc
+import importlib.util
+import os
+import select
+import socket
+import sys
+import threading
+import time
+import traceback
+import warnings
+from pathlib import Path
+from typing import Any
+
+from . import wire
+
+SIDE_SOCKET = "KATA_SIDE_SOCKET"
+real_sleep = asyncio.sleep
+real_time_sleep = time.sleep
+real_monotonic = time.monotonic
+
+_agent: "Agent | None" = None  # in the sandbox's own process; None in a pool's worker processes
+
+
+# --- stand-ins for the judge's objects --------------------------------------------------------------------------
+
+
+class JudgeObject:
+    """An object the judge lent that is neither callable nor plain data: it can only be handed back."""
+
+    def __init__(self, ref: dict) -> None:
+        self.__kata_ref__ = ref
+
+    def __repr__(self) -> str:
+        return self.__kata_ref__.get("repr", "<object>")
+
+
+class SyncProxy:
+    """A plain function of the judge's: calling it blocks the calling thread until the judge answers. Picklable,
+    so a process pool can run it in a worker: the worker reaches the judge through the side socket."""
+
+    def __init__(self, ref: dict) -> None:
+        self.__kata_ref__ = ref
+        self.__name__ = self.__qualname__ = ref.get("name", "function")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return invoke_sync(self.__kata_ref__, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<function {self.__name__}>"
+
+    def __reduce__(self):
+        return (SyncProxy, (self.__kata_ref__,))
+
+
+def async_proxy(ref: dict):
+    """An async function of the judge's: awaiting a call sends it to the judge, which runs the body on its own
+    loop and clock; cancelling the awaiting task cancels that body, and the call ends once the judge says so."""
+
+    async def proxy(*args: Any, **kwargs: Any) -> Any:
+        return await invoke_async(ref, args, kwargs)
+
+    proxy.__name__ = proxy.__qualname__ = ref.get("name", "function")
+    proxy.__kata_ref__ = ref
+    return proxy
+
+
+def _origin(value: Any) -> dict | None:
+    try:
+        found = object.__getattribute__(value, "__dict__").get("__kata_ref__")
+    except Exception:
+        return None
+    return found if isinstance(found, dict) and found.get("owner") == "judge" else None
+
+
+_stand_ins: dict[int, Any] = {}
+
+
+def _imported(ref: dict) -> Any:
+    if ref.get("owner") == "sandbox":
+        if _agent is None or not isinstance(ref.get("id"), int) or ref["id"] not in _agent.exported:
+            raise wire.WireError("a reference to an object this sandbox never sent")
+        return _agent.exported[ref["id"]]
+    if ref.get("owner") != "judge" or not isinstance(ref.get("id"), int):
+        raise wire.WireError("a malformed reference")
+    if ref["id"] not in _stand_ins:
+        kind = ref.get("kind")
+        _stand_ins[ref["id"]] = (
+            async_proxy(ref) if kind == "async" else SyncProxy(ref) if kind == "sync" else JudgeObject(ref)
+        )
+    return _stand_ins[ref["id"]]
+
+
+def _export(value: Any) -> dict:
+    if _agent is None:
+        raise wire.WireError(f"a worker process cannot send {wire.short_repr(value)}")
+    return _agent.export(value)
+
+
+def _where(error: BaseException) -> str | None:
+    return _agent.where(error.__traceback__) if _agent is not None else None
+
+
+codec = wire.Codec("sandbox", _export, _imported, _origin, _where)
+
+
+# --- invoking the judge's objects -------------------------------------------------------------------------------
+
+
+class _SideConnection(threading.local):
+    sock: socket.socket | None = None
+    reader: wire.LineReader | None = None
+    counter = 0
+
+
+_side = _SideConnection()
+
+
+def _side_socket() -> socket.socket:
+    if _side.sock is None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(os.environ[SIDE_SOCKET])
+        _side.sock, _side.reader = sock, wire.LineReader()
+    return _side.sock
+
+
+def _read_reply(sock: socket.socket, reader: wire.LineReader, number: int, backlog: list | None = None) -> dict:
+    while True:
+        data = sock.recv(65536)
+        if not data:
+            raise ConnectionError("the judge closed the connection")
+        for message in reader.feed(data):
+            if message.get("op") == "done" and message.get("id") == number:
+                return message
+            if backlog is None:
+                raise wire.WireError("an answer to a call not made")
+            backlog.append(message)
+
+
+def _outcome(message: dict) -> Any:
+    if message.get("outcome") == "returned":
+        return codec.decode(message.get("value"))
+    if message.get("outcome") == "raised":
+        raise codec.decode_raised(message.get("error"))
+    raise asyncio.CancelledError()
+
+
+def invoke_sync(ref: dict, args: tuple, kwargs: dict) -> Any:
+    request = {"ref": ref["id"], "args": codec.encode(list(args)), "kwargs": codec.encode(kwargs)}
+    agent = _agent
+    if agent is not None and agent.owns_this_thread():
+        return _outcome(agent.invoke_blocking(request))
+    sock = _side_socket()
+    _side.counter += 1
+    sock.sendall(wire.dumps({"op": "invoke", "id": _side.counter, **request, "thread": threading.get_ident()}))
+    return _outcome(_read_reply(sock, _side.reader, _side.counter))
+
+
+async def invoke_async(ref: dict, args: tuple, kwargs: dict) -> Any:
+    request = {"ref": ref["id"], "args": codec.encode(list(args)), "kwargs": codec.encode(kwargs)}
+    agent = _agent
+    if agent is not None and agent.owns_this_loop():
+        return _outcome(await agent.invoke_on_loop(request))
+    # Another event loop (one the learner's code made, in a thread of its own): a connection for this call.
+    reader, writer = await asyncio.open_unix_connection(os.environ[SIDE_SOCKET])
+    try:
+        writer.write(wire.dumps({"op": "invoke", "id": 1, **request, "thread": threading.get_ident()}))
+        lines = wire.LineReader()
+        pending: list[dict] = []
+        while True:
+            try:
+                while not pending:
+                    data = await reader.read(65536)
+                    if not data:
+                        raise ConnectionError("the judge closed the connection")
+                    pending = lines.feed(data)
+                return _outcome(pending[0])
+            except asyncio.CancelledError:
+                writer.write(wire.dumps({"op": "cancel", "id": 1}))
+    finally:
+        writer.close()
+
+
+# --- the agent ----------------------------------------------------------------------------------------------------
+
+
+class SimulatedLoop(asyncio.SelectorEventLoop):
+    """An event loop whose clock the judge keeps: when nothing here is ready, the agent says so (with its next
+    timer) and waits; the judge moves both clocks on once both sides wait."""
+
+    def __init__(self, agent: "Agent") -> None:
+        self.now = 0.0
+        self.agent = agent
+        super().__init__(_IdleSelector(self))
+
+    def time(self) -> float:
+        return self.now
+
+
+class _IdleSelector(__import__("selectors").DefaultSelector):
+    def __init__(self, loop: SimulatedLoop) -> None:
+        super().__init__()
+        self.simulated = loop
+
+    def select(self, timeout: float | None = None):
+        events = super().select(0)
+        if events or timeout == 0:
+            return events
+        following = None if timeout is None else self.simulated.now + timeout
+        self.simulated.agent.send({"op": "idle", "next": following, "seen": self.simulated.agent.seen})
+        return super().select(None)
+
+
+class BlockingSleep(BaseException):
+    """Raised in the learner's code in place of a time.sleep call on a simulated clock, which it could not move."""
+
+
+class Agent:
+    def __init__(self, sock: socket.socket, module_path: Path, shown_as: str) -> None:
+        self.sock = sock
+        self.module_path = module_path
+        self.folder = module_path.parent
+        self.shown_as = shown_as
+        self.reader = wire.LineReader()
+        self.inbox: collections.deque[dict] = collections.deque()
+        self.seen = 0  # messages read from the judge
+        self.send_lock = threading.Lock()
+        self.exported: dict[int, Any] = {}
+        self._exported_ids: dict[int, int] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.main_thread = threading.get_ident()
+        self.module = None
+        self.calls: dict[int, asyncio.Task] = {}
+        self.waiting: dict[int, asyncio.Future] = {}
+        self.own_tasks: set[asyncio.Task] = set()
+        self.loop_errors: list[str] = []
+        self.unawaited: list[str] = []
+        self.sleep_calls: list[str] = []
+        self.invocations = 0
+        self._draining = False
+        self._check_over: asyncio.Future | None = None
+        self._profiling = False
+
+    # sending and reading
+
+    def send(self, message: dict) -> None:
+        try:
+            line = wire.dumps(message)
+        except (wire.WireError, ValueError) as error:
+            line = wire.dumps({"op": "fault", "detail": wire.cap(f"could not send a message: {error}")})
+        with self.send_lock:
+            self.sock.sendall(line)
+
+    def _read(self, block: bool) -> bool:
+        """Read what has arrived into the inbox; False at end of file."""
+        # The socket stays blocking: it is read only once select says it is readable.
+        if not block and not select.select([self.sock], [], [], 0)[0]:
+            return True
+        data = self.sock.recv(1 << 16)
+        if not data:
+            return False
+        messages = self.reader.feed(data)
+        self.seen += len(messages)
+        self.inbox.extend(messages)
+        return True
+
+    def owns_this_thread(self) -> bool:
+        return threading.get_ident() == self.main_thread and self.loop is not None
+
+    def owns_this_loop(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self.loop and threading.get_ident() == self.main_thread
+        except RuntimeError:
+            return False
+
+    # objects lent to the judge
+
+    def export(self, value: Any) -> dict:
+        key = id(value)
+        if key not in self._exported_ids:
+            number = len(self.exported) + 1
+            self._exported_ids[key] = number
+            self.exported[number] = value
+        kind = "async" if asyncio.iscoroutinefunction(value) else "sync" if callable(value) else "object"
+        return {
+            "owner": "sandbox",
+            "id": self._exported_ids[key],
+            "type": wire.cap(type(value).__qualname__, 100),
+            "repr": wire.short_repr(value),
+            "kind": kind,
+            "description": self._describe(value),
+        }
+
+    @staticmethod
+    def _describe(value: Any) -> dict:
+        """What the judge may want to know of a learner's object at once, as data it can only use to fail."""
+        if isinstance(value, asyncio.AbstractServer):
+            sockets = []
+            for sock in getattr(value, "sockets", None) or ():
+                try:
+                    sockets.append([int(sock.family), list(sock.getsockname())[:2]])
+                except OSError:
+                    pass
+            return {"asyncio.Server": True, "serving": bool(value.is_serving()), "sockets": sockets}
+        return {}
+
+    def where(self, tb) -> str | None:
+        found = None
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if Path(filename).parent == self.folder:
+                found = f"{self.shown_as.rpartition('/')[0]}/{Path(filename).name}, line {tb.tb_lineno}"
+            tb = tb.tb_next
+        return found
+
+    # the learner's module
+
+    def load(self) -> dict:
+        name = self.module_path.stem
+        spec = importlib.util.spec_from_file_location(name, self.module_path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException as error:
+            del sys.modules[name]
+            where = self.where(error.__traceback__)
+            if isinstance(error, SyntaxError) and error.filename:
+                where = f"{self.shown_as}, line {error.lineno}"
+            return {"op": "hello", "error": codec.encode(error), "where": where, "pid": os.getpid()}
+        self.module = module
+        return {"op": "hello", "pid": os.getpid()}
+
+    # serving the judge
+
+    def serve(self) -> None:
+        self.send(self.load())
+        while True:
+            while not self.inbox:
+                if not self._read(block=True):
+                    return
+            message = self.inbox.popleft()
+            if message["op"] == "check":
+                self._run_check(simulated=bool(message.get("simulated")))
+            elif message["op"] == "exit":
+                return
+
+    def _run_check(self, simulated: bool) -> None:
+        loop = SimulatedLoop(self) if simulated else asyncio.new_event_loop()
+        self.loop = loop
+        loop.set_exception_handler(self._record_loop_error)
+        loop.add_reader(self.sock.fileno(), self._readable)
+        self._check_over = loop.create_future()
+        if simulated:
+            sys.setprofile(self._stop_time_sleep)
+        try:
+            loop.call_soon(self._drain)
+            loop.run_until_complete(self._check_over)
+            report = loop.run_until_complete(self._end_check())
+        finally:
+            sys.setprofile(None)
+            loop.remove_reader(self.sock.fileno())
+            self.loop = None
+            asyncio.set_event_loop(None)
+            loop.close()
+        self.send(report)
+
+    async def _end_check(self) -> dict:
+        for future in self.waiting.values():  # the judge has stopped answering for this check
+            if not future.done():
+                future.set_result({"outcome": "cancelled"})
+        leftover = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in leftover:
+            task.cancel()
+        if leftover:
+            await asyncio.wait(leftover, timeout=1.0)
+        try:
+            await asyncio.wait_for(self.loop.shutdown_asyncgens(), 1.0)
+        except (TimeoutError, Exception):
+            pass
+        self.calls.clear()
+        self.waiting.clear()
+        self.own_tasks.clear()
+        report = {"op": "check_over", "leftover": len(leftover), "unawaited": self.unawaited[:20]}
+        self.loop_errors, self.unawaited, self.sleep_calls = [], [], []
+        return report
+
+    def _readable(self) -> None:
+        if not self._read(block=False):
+            self._stop("the judge closed the connection")
+            return
+        self._drain()
+
+    def _drain(self) -> None:
+        if self._draining:
+            return
+        self._draining = True
+        try:
+            while self.inbox:
+                self._dispatch(self.inbox.popleft())
+        finally:
+            self._draining = False
+
+    def _stop(self, why: str) -> None:
+        if self._check_over is not None and not self._check_over.done():
+            self._check_over.set_result(why)
+
+    def _dispatch(self, message: dict) -> None:
+        op = message["op"]
+        if op == "call":
+            self._call(message)
+        elif op == "cancel":
+            task = self.calls.get(message.get("id"))
+            if task is not None:
+                task.cancel()
+        elif op == "done":
+            future = self.waiting.pop(message.get("id"), None)
+            if future is not None and not future.done():
+                future.set_result(message)
+        elif op == "ping":
+            self.send({"op": "pong", "n": message.get("n")})
+        elif op == "advance" and isinstance(self.loop, SimulatedLoop):
+            self.loop.now = max(self.loop.now, float(message.get("time", 0.0)))
+        elif op == "probe":
+            self._probe(message)
+        elif op == "end":
+            self._stop("end of check")
+        else:
+            raise wire.WireError(f"an unknown operation {op!r}")
+
+    # calls of the learner's functions
+
+    def _target(self, message: dict):
+        target = message.get("target")
+        if isinstance(target, dict):  # a method of an object the learner's code made
+            owner = codec.decode({"$ref": target.get("ref")})
+            return getattr(owner, str(target.get("method")))
+        if not isinstance(target, str):
+            raise wire.WireError("a call without a target")
+        if not hasattr(self.module, target):
+            raise AttributeError(f"module '{self.module_path.stem}' has no attribute '{target}'")
+        return getattr(self.module, target)
+
+    def _ended(self, number: int, how: str, value: Any = None, error: BaseException | None = None) -> None:
+        message = {"op": "ended", "id": number, "outcome": how}
+        try:
+            if how == "returned":
+                message["value"] = codec.encode(value)
+            elif how == "raised":
+                message["error"] = codec.encode(error)
+        except wire.WireError as problem:
+            message = {"op": "ended", "id": number, "outcome": "unsendable", "detail": str(problem)}
+        self.send(message)
+
+    def _call(self, message: dict) -> None:
+        number = message.get("id")
+        how = message.get("how", "task")
+        try:
+            function = self._target(message)
+            args = codec.decode(message.get("args", []))
+            kwargs = codec.decode(message.get("kwargs", {"$dict": []}))
+            if not isinstance(args, list) or not isinstance(kwargs, dict):
+                raise wire.WireError("arguments that are not a list and a dict")
+        except Exception as error:
+            self._ended(number, "raised", error=error)
+            return
+        if how == "thread":
+            threading.Thread(
+                target=self._call_in_thread, args=(number, function, args, kwargs), name="caller", daemon=True
+            ).start()
+            return
+        try:
+            result = function(*args, **kwargs)
+        except BaseException as error:  # noqa: BLE001 - whatever the learner's code raised is the outcome
+            self._ended(number, "raised", error=error)
+            return
+        if how == "sync":
+            self._ended(number, "returned", value=result)
+            return
+        if not hasattr(result, "__await__"):
+            error = TypeError(
+                f"{getattr(function, '__name__', 'the function')}(...) returned {wire.short_repr(result)}, "
+                "not a coroutine: is it defined with `async def`?"
+            )
+            self._ended(number, "raised", error=error)
+            return
+        task = self.loop.create_task(self._watched(number, result))
+        self.own_tasks.add(task)
+        self.calls[number] = task
+
+    async def _watched(self, number: int, awaitable) -> Any:
+        # The end is told in the very step the learner's coroutine ends, before any other task runs.
+        try:
+            value = await awaitable
+        except asyncio.CancelledError:
+            self._ended(number, "cancelled")
+            raise
+        except BaseException as error:  # noqa: BLE001
+            self._ended(number, "raised", error=error)
+            return None
+        self._ended(number, "returned", value=value)
+        return value
+
+    def _call_in_thread(self, number: int, function, args: list, kwargs: dict) -> None:
+        try:
+            value = function(*args, **kwargs)
+        except BaseException as error:  # noqa: BLE001
+            self._ended(number, "raised", error=error)
+        else:
+            self._ended(number, "returned", value=value)
+
+    # invocations of the judge's objects from the loop's thread, on the main channel
+
+    async def invoke_on_loop(self, request: dict) -> dict:
+        self.invocations += 1
+        number = self.invocations
+        done = self.loop.create_future()
+        self.waiting[number] = done
+        self.send({"op": "invoke", "id": number, **request})
+        while True:
+            try:
+                return await asyncio.shield(done)
+            except asyncio.CancelledError:
+                if done.done():
+                    return done.result()
+                self.send({"op": "cancel", "id": number})
+
+    def invoke_blocking(self, request: dict) -> dict:
+        """A plain function of the judge's called in the loop's own thread: the loop is held until the answer
+        comes, as it is by any blocking call; whatever else arrives meanwhile waits its turn in the inbox."""
+        self.invocations += 1
+        number = self.invocations
+        self.send({"op": "invoke", "id": number, "blocking": True, **request})
+        while True:
+            for index, message in enumerate(self.inbox):
+                if message.get("op") == "done" and message.get("id") == number:
+                    del self.inbox[index]
+                    if self.inbox:
+                        self.loop.call_soon(self._drain)
+                    return message
+            if not self._read(block=True):
+                raise ConnectionError("the judge closed the connection")
+
+    # probes
+
+    def _probe(self, message: dict) -> None:
+        what = message.get("what")
+        number = message.get("id")
+        if what == "settle":
+            task = self.loop.create_task(self._settle(number, int(message.get("iterations", 5))))
+            self.own_tasks.add(task)
+        elif what == "watch_sleeps":
+            self.sleep_calls = []
+            self._profiling = bool(message.get("on"))
+            sys.setprofile(self._note_time_sleep if self._profiling else None)
+            self.send({"op": "probed", "id": number, "sleeps": self.sleep_calls[:20]})
+        else:
+            raise wire.WireError(f"an unknown probe {what!r}")
+
+    async def _settle(self, number: int, iterations: int) -> None:
+        for _ in range(iterations):
+            await real_sleep(0)
+        if iterations > 0:
+            gc.collect()
+            for _ in range(3):
+                await real_sleep(0)
+        running = [
+            task for task in asyncio.all_tasks() if not task.done() and task not in self.own_tasks
+        ]
+        self.send(
+            {"op": "probed", "id": number, "running": len(running), "loop_errors": self.loop_errors[:50]}
+        )
+
+    def _record_loop_error(self, loop, context: dict) -> None:
+        error = context.get("exception")
+        detail = ""
+        if error is not None:
+            detail = f": {type(error).__name__}" + (f"({wire.cap(str(error), 200)})" if str(error) else "")
+        self.loop_errors.append(wire.cap(f"{context.get('message', 'error')}{detail}", 400))
+
+    def _place(self, frame) -> str:
+        filename = frame.f_code.co_filename
+        if Path(filename).parent == self.folder:
+            return f"{self.shown_as.rpartition('/')[0]}/{Path(filename).name}, line {frame.f_lineno}"
+        return f"{filename}, line {frame.f_lineno}"
+
+    def _note_time_sleep(self, frame, event: str, arg) -> None:
+        if event == "c_call" and arg is real_time_sleep and threading.get_ident() == self.main_thread:
+            self.sleep_calls.append(self._place(frame))
+
+    def _stop_time_sleep(self, frame, event: str, arg) -> None:
+        if event == "c_call" and arg is real_time_sleep:
+            self.sleep_calls.append(self._place(frame))
+            raise BlockingSleep("time.sleep would block the event loop")
+
+    def note_unawaited(self, message: str) -> None:
+        self.unawaited.append(wire.cap(message, 300))
+
+
+def _showwarning(message, category, filename, lineno, file=None, line=None) -> None:
+    if _agent is not None and issubclass(category, RuntimeWarning) and "never awaited" in str(message):
+        _agent.note_unawaited(str(message))
+
+
+def _unraisable(unraisable) -> None:
+    if _agent is not None and isinstance(unraisable.exc_value, RuntimeWarning):
+        _agent.note_unawaited(str(unraisable.exc_value))
+
+
+def main(argv: list[str]) -> int:
+    global _agent
+    descriptor, module_path, shown_as, side_socket = argv
+    os.environ[SIDE_SOCKET] = side_socket
+    sock = socket.socket(fileno=int(descriptor))
+    from . import confine
+
+    confine.apply()
+    warnings.showwarning = _showwarning
+    warnings.simplefilter("always", RuntimeWarning)
+    sys.unraisablehook = _unraisable
+    _agent = Agent(sock, Path(module_path), shown_as)
+    try:
+        _agent.serve()
+    except (ConnectionError, wire.WireError):
+        traceback.print_exc()
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    os._exit(main(sys.argv[1:]))

@@ -1,0 +1,252 @@
+"""What the sandbox process may do, set up on both sides: the judge prepares a folder, an environment and (as
+root) a user of its own for each sandbox; the sandbox applies resource limits and an audit hook (PEP 578) before
+the learner's module loads.
+
+The audit hook names what it refuses, in the error the learner's code gets: writing outside the sandbox's own
+folder, reading the hidden suites, the reference solutions and the grader's data, ctypes, starting programs other
+than Python itself (process pools need it), and connecting anywhere but this machine's loopback and the judge's
+socket. An audit hook is not a wall (code in the same process can get around it); where the grader runs as root,
+the kernel enforces the same: the sandbox runs as a user of its own, which owns nothing but its folder, and
+every process of that user is killed after the kata (a daemon that left the process group too).
+"""
+
+import contextlib
+import fcntl
+import ipaddress
+import os
+import resource
+import shutil
+import signal
+import socket
+import sys
+from pathlib import Path
+
+FIRST_UID = 61000  # sandbox users: FIRST_UID + slot, one per sandbox running at once
+SLOTS = 256
+LOCKS = Path("/tmp/asyncio-katas-sandbox-users")
+
+MEMORY = 2 << 30  # bytes of address space per process
+FILE_SIZE = 16 << 20
+OPEN_FILES = 256
+PROCESSES = 128  # per sandbox user, only where it has a user of its own
+
+HIDDEN = "KATA_HIDDEN"
+WRITABLE = "KATA_WRITABLE"
+
+
+def _hidden_paths(graded: Path) -> list[str]:
+    """The suites, the solutions and the grader's data: never to be read by the learner's code (except the
+    folder being graded: `--target solutions` grades the reference solutions themselves)."""
+    root = Path(__file__).resolve().parent.parent
+    found = [root / "tests", root / "solutions", Path(__file__).with_name("curriculum.toml")]
+    extra = os.environ.get("KATA_TESTS")
+    if extra:
+        found.append(Path(extra))
+    found = [path.resolve() for path in found if path.exists()]
+    return [str(path) for path in found if not graded.resolve().is_relative_to(path)]
+
+
+_runs_as_other_user: list[bool] = []
+
+
+def runs_as_other_user() -> bool:
+    """Can this Python, and the grader, run as a user who owns nothing? Not when the interpreter lives in a folder
+    only root may enter (a pyenv under /root): then the sandbox runs as the grader's own user."""
+    if not _runs_as_other_user:
+        import subprocess
+
+        try:
+            finished = subprocess.run(
+                [sys.executable, "-I", "-c", "import grader.agent"],
+                user=FIRST_UID + SLOTS,
+                group=FIRST_UID + SLOTS,
+                extra_groups=[],
+                cwd="/",
+                env={"PATH": os.environ.get("PATH", "")},
+                capture_output=True,
+                timeout=30,
+            )
+            _runs_as_other_user.append(finished.returncode == 0)
+        except (OSError, subprocess.SubprocessError):
+            _runs_as_other_user.append(False)
+    return _runs_as_other_user[0]
+
+
+class Confinement:
+    """The judge's side: one per sandbox."""
+
+    def __init__(self, scratch: Path, graded: Path) -> None:
+        self.scratch = scratch
+        self.graded = graded
+        self.workdir = scratch / "work"
+        self.workdir.mkdir()
+        self.uid: int | None = None
+        self._lock = None
+        if os.geteuid() == 0 and runs_as_other_user():
+            self._claim_user()
+
+    def _claim_user(self) -> None:
+        LOCKS.mkdir(mode=0o700, exist_ok=True)
+        for slot in range(SLOTS):
+            handle = open(LOCKS / str(slot), "w")  # noqa: SIM115 - held until cleanup
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                continue
+            self._lock, self.uid = handle, FIRST_UID + slot
+            self.kill_everything()  # whatever an earlier, killed grader left under this user
+            return
+
+    def prepare(self, side_socket: str) -> None:
+        os.chmod(self.scratch, 0o711)
+        if self.uid is not None:
+            os.chown(self.workdir, self.uid, self.uid)
+            os.chown(side_socket, self.uid, self.uid)
+        os.chmod(self.workdir, 0o700)
+        os.chmod(side_socket, 0o600)
+
+    def environment(self) -> dict[str, str]:
+        keep = ("PATH", "LANG", "LC_ALL", "SYSTEMROOT", "KATA_TIME_SCALE")
+        env = {key: os.environ[key] for key in keep if key in os.environ}
+        env.update(
+            HOME=str(self.workdir),
+            TMPDIR=str(self.workdir),
+            PYTHONHASHSEED="0",
+            **{HIDDEN: os.pathsep.join(_hidden_paths(self.graded)), WRITABLE: str(self.workdir)},
+        )
+        if self.uid is not None:
+            env["KATA_OWN_USER"] = "1"
+        return env
+
+    def popen_options(self) -> dict:
+        if self.uid is None:
+            return {}
+        return {"user": self.uid, "group": self.uid, "extra_groups": []}
+
+    def kill_everything(self) -> None:
+        """As root: every process of the sandbox's user, wherever it went (a new session, a double fork)."""
+        if self.uid is None:
+            return
+        pid = os.fork()
+        if pid == 0:  # a child that becomes the sandbox's user, then kills every process it may signal
+            try:
+                os.setgid(self.uid)
+                os.setuid(self.uid)
+                for _ in range(3):
+                    os.kill(-1, signal.SIGKILL)
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+
+    def cleanup(self) -> None:
+        self.kill_everything()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+
+# --- the sandbox's side ------------------------------------------------------------------------------------------
+
+
+def apply() -> None:
+    """In the sandbox, before the learner's module loads."""
+    own_user = os.environ.pop("KATA_OWN_USER", None) is not None
+    limits = [
+        (resource.RLIMIT_AS, MEMORY),
+        (resource.RLIMIT_FSIZE, FILE_SIZE),
+        (resource.RLIMIT_NOFILE, OPEN_FILES),
+        (resource.RLIMIT_CORE, 0),
+    ]
+    if own_user:
+        limits.append((resource.RLIMIT_NPROC, PROCESSES))
+    for kind, value in limits:
+        with contextlib.suppress(ValueError, OSError):
+            soft, hard = resource.getrlimit(kind)
+            cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(kind, (cap, cap))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a file too large is an error in the code, not a kill
+    policy = Policy(
+        hidden=[Path(path) for path in os.environ.pop(HIDDEN, "").split(os.pathsep) if path],
+        writable=[Path(os.environ.pop(WRITABLE, os.getcwd()))],
+        side_socket=os.environ.get("KATA_SIDE_SOCKET", ""),
+    )
+    sys.addaudithook(policy.hook)
+
+
+class Refused(PermissionError):
+    pass
+
+
+class Policy:
+    """The audit hook's rules, each a decision on one event: tested directly by the project's tests."""
+
+    def __init__(self, hidden: list[Path], writable: list[Path], side_socket: str) -> None:
+        self.hidden = [path.resolve() for path in hidden]
+        self.writable = [path.resolve() for path in writable] + [Path("/dev/null"), Path("/dev/shm")]
+        self.side_socket = side_socket
+        self.python = {os.path.realpath(sys.executable), sys.executable}
+
+    def hook(self, event: str, args: tuple) -> None:
+        problem = self.decide(event, args)
+        if problem:
+            raise Refused(f"the grader's sandbox refused {problem}")
+
+    def decide(self, event: str, args: tuple) -> str | None:
+        if event == "open":
+            return self._open(*args[:3])
+        if event.startswith("ctypes."):
+            return "ctypes: the learner's code runs without it"
+        if event in ("subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn"):
+            program = args[0] if args else None
+            if program is not None and os.path.realpath(os.fsdecode(program)) not in self.python:
+                return f"starting the program {os.fsdecode(program)!r}: only Python itself may be started"
+            return None
+        if event == "socket.connect":
+            return self._connect(args[0], args[1])
+        if event in ("os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.symlink", "os.link"):
+            for path in args[:2]:
+                if isinstance(path, (str, bytes, os.PathLike)) and not self._may_write(path):
+                    return f"changing {os.fsdecode(path)!r}: outside the sandbox's own folder"
+        return None
+
+    def _inside(self, path, roots: list[Path]) -> bool:
+        try:
+            resolved = Path(os.path.realpath(os.fsdecode(path)))
+        except (TypeError, ValueError):
+            return False
+        return any(resolved == root or resolved.is_relative_to(root) for root in roots)
+
+    def _may_write(self, path) -> bool:
+        return self._inside(path, self.writable)
+
+    def _open(self, path, mode, flags) -> str | None:
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            return None  # an open file descriptor
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
+        )
+        if writing and not self._may_write(path):
+            return f"writing to {os.fsdecode(path)!r}: outside the sandbox's own folder"
+        if self._inside(path, self.hidden):
+            return f"reading {os.fsdecode(path)!r}: the hidden suites, solutions and grader data are not for the learner's code"
+        return None
+
+    def _connect(self, sock, address) -> str | None:
+        family = getattr(sock, "family", None)
+        if family == socket.AF_UNIX:
+            if os.fsdecode(address) == self.side_socket:
+                return None
+            return f"connecting to the local socket {os.fsdecode(address)!r}"
+        if family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple) and address:
+            host = address[0]
+            if host == "localhost":
+                return None
+            try:  # no name lookup here: a hook that opened files would be called again from inside itself
+                if ipaddress.ip_address(host.split("%")[0]).is_loopback:
+                    return None
+            except ValueError:
+                pass
+            return f"connecting to {address[0]!r}: only this machine's loopback (127.0.0.1) is allowed"
+        return None

@@ -1,0 +1,608 @@
+"""The learner's code, seen from the judge: a sandbox process (grader/agent.py) that imports the learner's module
+and runs its functions on its own event loop, and the remote calls through which a check calls them.
+
+The judge never imports, unpickles or calls learner code. A check calls `kata.fetch_all(fake, keys)` as before:
+the arguments cross as data, and the fake crosses as a reference. In the sandbox it is a stand-in whose call is
+a request to the judge, which runs the fake's body on the check's own loop and clock, sees each call start and
+end, and sees the stand-in's cancellation arrive. What the learner's function returns or raises comes back as
+data (grader/wire.py), and an object the judge lent comes back as that very object.
+
+Messages from the sandbox are read by a thread of the judge's and handed, in the order they came, to the event
+loop of the check under way: everything the verdict rests on happens in that loop's thread.
+"""
+
+import asyncio
+import contextlib
+import contextvars
+import itertools
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader import confine, wire
+
+from .timing import real_perf_counter
+
+# How long the sandbox may take to start and import the learner's module.
+IMPORT_LIMIT = float(os.environ.get("KATA_TIME_SCALE", "1")) * 5.0
+PRINTED_CAP = 4000  # characters of what the learner's code printed, kept per check
+
+
+class SandboxEnded(BaseException):
+    """The sandbox process ended (or had to be stopped) while a check needed it. Not an Exception, so hypothesis
+    stops at once instead of replaying the example."""
+
+
+@dataclass
+class Invocation:
+    """One call the learner's code made of an object the judge lent it."""
+
+    channel: "Channel"
+    number: int
+    target: Any
+    pid: int
+    blocking: bool = False
+    task: asyncio.Task | None = None
+    started: bool = False
+
+
+class Channel:
+    """One connection from the sandbox (the main one, or a side one from another thread or process): a thread
+    reads it and hands each message to the sandbox's dispatcher; sending is safe from any thread."""
+
+    def __init__(self, sandbox: "Sandbox", sock: socket.socket, pid: int, name: str) -> None:
+        self.sandbox = sandbox
+        self.sock = sock
+        self.pid = pid
+        self.name = name
+        self.lock = threading.Lock()
+        self.closed = False
+        self.sent = 0
+        self.thread = threading.Thread(target=self._read, name=f"judge:{name}", daemon=True)
+        self.thread.start()
+
+    def send(self, message: dict) -> None:
+        line = wire.dumps(message)
+        with self.lock:
+            if self.closed:
+                return
+            try:
+                self.sock.sendall(line)
+                self.sent += 1
+            except OSError:
+                self.closed = True
+
+    def _read(self) -> None:
+        reader = wire.LineReader()
+        problem = None
+        while True:
+            try:
+                data = self.sock.recv(1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            try:
+                messages = reader.feed(data)
+            except wire.WireError as error:
+                problem = f"it sent a malformed message ({error})"
+                break
+            for message in messages:
+                self.sandbox.deliver(self, message)
+        self.closed = True
+        self.sandbox.deliver(self, {"op": "closed", "problem": problem})
+
+    def close(self) -> None:
+        self.closed = True
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+
+
+class Sandbox:
+    """One sandbox process for one kata's module. `Sandbox.start(...)` boots it (it imports the module at once);
+    the judge then opens a check on the loop the check runs on (`begin`), calls, and closes the check (`end`)."""
+
+    def __init__(self, module_path: Path, shown_as: str) -> None:
+        self.module_path = module_path
+        self.shown_as = shown_as
+        self.scratch = Path(tempfile.mkdtemp(prefix="kata-sandbox-"))
+        self.side_path = str(self.scratch / "judge.sock")
+        self.objects: dict[int, Any] = {}
+        self._object_ids: dict[int, int] = {}
+        self.remote_objects: dict[int, "RemoteObject"] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.calls: dict[int, "RemoteCall"] = {}
+        self.invocations: dict[tuple[int, int], Invocation] = {}
+        self.waiting: dict[int, asyncio.Future] = {}
+        self.listeners: list[Callable[[dict], None]] = []
+        self._numbers = itertools.count(1)
+        self.ended: str | None = None  # why the process is gone, once it is
+        self.hello: dict | None = None
+        self._hello_arrived = threading.Event()
+        self._check_over = threading.Event()
+        self._check_report: dict = {}
+        self.printed = bytearray()
+        self.printed_dropped = 0
+        self.side_channels: list[Channel] = []
+        self.codec = wire.Codec("judge", self._export, self._imported, self._origin, lend_errors=True)
+        self.confinement = confine.Confinement(self.scratch, module_path.parent)
+        self._spawn()
+
+    # the process
+
+    def _spawn(self) -> None:
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(self.side_path)
+        listener.listen(64)
+        self.listener = listener
+        judge_end, sandbox_end = socket.socketpair()
+        output_read, output_write = os.pipe()
+        self.confinement.prepare(self.side_path)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-I",  # isolated: no environment variables, no user site, no current folder on the path
+                "-B",  # no bytecode written beside the learner's module
+                "-m",
+                "grader.agent",
+                str(sandbox_end.fileno()),
+                str(self.module_path),
+                self.shown_as,
+                self.side_path,
+            ],
+            cwd=self.confinement.workdir,
+            env=self.confinement.environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=output_write,
+            stderr=output_write,
+            pass_fds=(sandbox_end.fileno(),),
+            start_new_session=True,
+            **self.confinement.popen_options(),
+        )
+        sandbox_end.close()
+        os.close(output_write)
+        self.pid = self.process.pid
+        self.main = Channel(self, judge_end, self.pid, "main")
+        threading.Thread(target=self._collect_output, args=(output_read,), name="judge:output", daemon=True).start()
+        threading.Thread(target=self._accept, name="judge:side", daemon=True).start()
+
+    def _collect_output(self, descriptor: int) -> None:
+        with os.fdopen(descriptor, "rb", buffering=0) as stream:
+            while chunk := stream.read(65536):
+                room = PRINTED_CAP - len(self.printed)
+                self.printed += chunk[: max(0, room)]
+                self.printed_dropped += max(0, len(chunk) - max(0, room))
+
+    def take_printed(self) -> str:
+        text = self.printed.decode("utf-8", "replace")
+        dropped = self.printed_dropped
+        self.printed.clear()
+        self.printed_dropped = 0
+        return text + (f"\n… and {dropped} more bytes" if dropped else "")
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                sock, _ = self.listener.accept()
+            except OSError:
+                return
+            credentials = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+            pid = struct.unpack("3i", credentials)[0]
+            self.side_channels.append(Channel(self, sock, pid, f"side-{pid}"))
+
+    def wait_hello(self, limit: float = IMPORT_LIMIT) -> dict:
+        """The sandbox's word on importing the learner's module: {"pid"} or {"error", "where"}; a timeout or an
+        early exit become an "error" too."""
+        if not self._hello_arrived.wait(limit):
+            self.kill()
+            return {"timeout": limit}
+        return self.hello
+
+    def kill(self, why: str | None = None) -> None:
+        if self.ended is None:
+            self.ended = why or "stopped by the judge"
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)
+        self.confinement.kill_everything()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+        self.main.close()
+        for channel in self.side_channels:
+            channel.close()
+        with contextlib.suppress(OSError):
+            self.listener.close()
+
+    def close(self) -> None:
+        if self.ended is None:
+            self.main.send({"op": "exit"})
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=0.5)
+        self.kill("closed")
+        self.confinement.cleanup()
+
+    def exit_reason(self) -> str:
+        code = self.process.poll()
+        if code is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self.process.wait(timeout=1)
+        if code is None:
+            return "it stopped answering"
+        if code < 0:
+            return f"it was killed by {signal.Signals(-code).name}"
+        return f"it exited with code {code}"
+
+    # objects crossing
+
+    def _export(self, value: Any) -> dict:
+        key = id(value)
+        if key not in self._object_ids:
+            number = len(self.objects) + 1
+            self._object_ids[key] = number
+            self.objects[number] = value
+        calling = getattr(value, "calling", None)
+        if calling not in ("async", "sync"):
+            if asyncio.iscoroutinefunction(value) or asyncio.iscoroutinefunction(getattr(value, "__call__", None)):
+                calling = "async"
+            else:
+                calling = "sync" if callable(value) else "object"
+        name = getattr(value, "__name__", None) or getattr(value, "name", None) or type(value).__name__
+        return {"owner": "judge", "id": self._object_ids[key], "kind": calling, "name": str(name), "repr": repr(value)}
+
+    def _imported(self, ref: dict) -> Any:
+        number = ref.get("id")
+        if ref.get("owner") == "judge":
+            if not isinstance(number, int) or number not in self.objects:
+                raise wire.WireError("a reference to an object the judge never sent")
+            return self.objects[number]
+        if ref.get("owner") != "sandbox" or not isinstance(number, int):
+            raise wire.WireError("a malformed reference")
+        if number not in self.remote_objects:
+            self.remote_objects[number] = RemoteObject(self, ref)
+        return self.remote_objects[number]
+
+    @staticmethod
+    def _origin(value: Any) -> dict | None:
+        return value.ref if isinstance(value, RemoteObject) else None
+
+    # checks
+
+    def begin(self) -> None:
+        """Open a check on the running loop: from now on the sandbox's messages are handled there."""
+        self.attach(asyncio.get_running_loop(), simulated=False)
+
+    def attach(self, loop: asyncio.AbstractEventLoop, simulated: bool) -> None:
+        if self.loop is loop:
+            return
+        if self.loop is not None:
+            raise RuntimeError("a check already runs in this sandbox")
+        self.loop = loop
+        self._check_over.clear()
+        self.main.send({"op": "check", "simulated": simulated})
+
+    def end(self, limit: float = 2.0) -> dict:
+        """Close the check: the sandbox cancels whatever the learner's code left running and says what that was.
+        Blocking, from any thread; a sandbox that does not answer within `limit` is killed."""
+        if self.loop is None:
+            return {}
+        self.loop = None
+        for invocation in list(self.invocations.values()):
+            if invocation.task is not None and not invocation.task.done():
+                with contextlib.suppress(RuntimeError):  # the check's loop may be closed already
+                    invocation.task.cancel()
+        self.invocations.clear()
+        self.main.send({"op": "end"})
+        if self.ended is None and not self._check_over.wait(limit):
+            self.kill("it did not end the check")
+        for call in self.calls.values():
+            call.abandon()
+        self.calls.clear()
+        return self._check_report
+
+    def deliver(self, channel: Channel, message: dict) -> None:
+        """From a reader thread: hand the message to the check's loop, in order."""
+        op = message.get("op")
+        if op == "hello":
+            self.hello = message
+            self._hello_arrived.set()
+            return
+        if op == "check_over":
+            self._check_report = message
+            self._check_over.set()
+            return
+        if op == "closed" and channel is self.main:
+            if self.ended is None:
+                self.ended = message.get("problem") or self.exit_reason()
+            self._hello_arrived.set()
+            self._check_over.set()
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            if op == "invoke":  # a thread left running by an earlier check: nobody answers it any more
+                channel.send({"op": "done", "id": message.get("id"), "outcome": "cancelled"})
+            return
+        try:
+            loop.call_soon_threadsafe(self._dispatch, channel, message)
+        except RuntimeError:  # the loop closed meanwhile
+            pass
+
+    def _dispatch(self, channel: Channel, message: dict) -> None:
+        try:
+            self._handle(channel, message)
+        except wire.WireError as error:
+            self.kill(f"it sent a malformed message ({error})")
+            self._fail_everything()
+
+    def _handle(self, channel: Channel, message: dict) -> None:
+        op = message["op"]
+        if op == "ended":
+            call = self.calls.pop(message.get("id"), None)
+            if call is None:
+                raise wire.WireError("the end of a call never made")
+            call.finish(message)
+        elif op == "invoke":
+            self._invoke(channel, message)
+        elif op == "cancel":
+            invocation = self.invocations.get((id(channel), message.get("id")))
+            if invocation is not None and invocation.task is not None:
+                if invocation.started:
+                    invocation.task.cancel()
+                else:  # its body has not begun: cancelled before it does, its own cleanup would never run
+                    self.loop.call_soon(invocation.task.cancel)
+        elif op in ("pong", "probed"):
+            future = self.waiting.pop(message.get("n", message.get("id")), None)
+            if future is not None and not future.done():
+                future.set_result(message)
+        elif op == "closed":
+            if channel is self.main:
+                self._fail_everything()
+            else:
+                for key, invocation in list(self.invocations.items()):
+                    if invocation.channel is channel and invocation.task is not None:
+                        invocation.task.cancel()
+                        del self.invocations[key]
+        for listener in list(self.listeners):
+            listener(message)
+
+    def _fail_everything(self) -> None:
+        for call in list(self.calls.values()):
+            call.abandon()
+        self.calls.clear()
+        for future in self.waiting.values():
+            if not future.done():
+                future.set_exception(SandboxEnded(self.ended or "the sandbox ended"))
+        self.waiting.clear()
+
+    # the learner's code calling what the judge lent it
+
+    def _invoke(self, channel: Channel, message: dict) -> None:
+        number = message.get("id")
+        target = self._imported({"owner": "judge", "id": message.get("ref")})
+        args = self.codec.decode(message.get("args", []))
+        kwargs = self.codec.decode(message.get("kwargs", {"$dict": []}))
+        if not isinstance(args, list) or not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
+            raise wire.WireError("arguments that are not a list and a dict of names")
+        invocation = Invocation(channel, number, target, channel.pid, bool(message.get("blocking")))
+        self.invocations[(id(channel), number)] = invocation
+        with calling_context(invocation):
+            try:
+                result = target(*args, **kwargs)
+            except BaseException as error:  # noqa: BLE001 - a fake may raise a BaseException on purpose
+                self._reply(invocation, "raised", error)
+                return
+        if not hasattr(result, "__await__"):
+            self._reply(invocation, "returned", result)
+            return
+        invocation.task = self.loop.create_task(self._run_invocation(invocation, result))
+
+    async def _run_invocation(self, invocation: Invocation, awaitable) -> None:
+        invocation.started = True
+        token = _current.set(invocation)
+        try:
+            value = await awaitable
+        except asyncio.CancelledError:
+            self._reply(invocation, "cancelled")
+            raise
+        except BaseException as error:  # noqa: BLE001 - a fake may raise a BaseException on purpose
+            self._reply(invocation, "raised", error)
+        else:
+            self._reply(invocation, "returned", value)
+        finally:
+            _current.reset(token)
+
+    def _reply(self, invocation: Invocation, outcome: str, value: Any = None) -> None:
+        self.invocations.pop((id(invocation.channel), invocation.number), None)
+        message = {"op": "done", "id": invocation.number, "outcome": outcome}
+        if outcome == "returned":
+            message["value"] = self.codec.encode(value)
+        elif outcome == "raised":
+            message["error"] = self.codec.encode(value)
+        invocation.channel.send(message)
+
+    # asking the sandbox
+
+    def ask(self, message: dict) -> asyncio.Future:
+        """Send a probe or a ping; the future gets the sandbox's answer (SandboxEnded if it is gone)."""
+        self.begin()
+        number = next(self._numbers)
+        future = asyncio.get_running_loop().create_future()
+        if self.ended is not None:
+            future.set_exception(SandboxEnded(self.ended))
+            return future
+        self.waiting[number] = future
+        self.main.send({**message, "id": number, "n": number})
+        return future
+
+    def outcome_value(self, message: dict) -> Any:
+        """The value a call's end message carries, or the exception it raised, rebuilt here."""
+        outcome = message.get("outcome")
+        if outcome == "returned":
+            return self.codec.decode(message.get("value"))
+        if outcome == "raised":
+            raise self.codec.decode_raised(message.get("error"))
+        if outcome == "cancelled":
+            raise asyncio.CancelledError()
+        raise wire.WireError(f"an outcome that cannot be read: {wire.cap(str(message.get('detail', outcome)), 300)}")
+
+    async def probe(self, what: str, **options: Any) -> dict:
+        return await self.ask({"op": "probe", "what": what, **options})
+
+
+_current: contextvars.ContextVar[Invocation | None] = contextvars.ContextVar("invocation", default=None)
+
+
+@contextlib.contextmanager
+def calling_context(invocation: Invocation):
+    token = _current.set(invocation)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current_invocation() -> Invocation | None:
+    """The call of the learner's code being served, inside a fake's body: which process made it, and whether it
+    held the sandbox's event loop while it waited (a plain function called in the loop's own thread)."""
+    return _current.get()
+
+
+class RemoteCall:
+    """One call of a learner's function in the sandbox. Awaitable like the coroutine it stands for; `start()`
+    sends it, `ended` is a future for the sandbox's word on how it ended. `on_end` callbacks run in the very
+    step the judge learns of the end, before any other of its tasks runs."""
+
+    def __init__(self, sandbox: Sandbox, target: Any, args: tuple, kwargs: dict, how: str = "task") -> None:
+        self.sandbox = sandbox
+        self.target = target
+        self.args = args
+        self.kwargs = kwargs
+        self.how = how
+        self.number: int | None = None
+        self.ended: asyncio.Future | None = None
+        self.on_end: list[Callable[[], None]] = []
+        self.started_at = 0.0
+        self.ended_at: float | None = None
+
+    @property
+    def name(self) -> str:
+        return self.target if isinstance(self.target, str) else self.target["method"]
+
+    def start(self) -> "RemoteCall":
+        if self.number is not None:
+            return self
+        sandbox = self.sandbox
+        loop = asyncio.get_running_loop()
+        sandbox.begin()
+        self.number = next(sandbox._numbers)
+        self.ended = loop.create_future()
+        self.started_at = real_perf_counter()
+        if sandbox.ended is not None:
+            self.abandon()
+            return self
+        sandbox.calls[self.number] = self
+        sandbox.main.send(
+            {
+                "op": "call",
+                "id": self.number,
+                "target": self.target,
+                "how": self.how,
+                "args": sandbox.codec.encode(list(self.args)),
+                "kwargs": sandbox.codec.encode(dict(self.kwargs)),
+            }
+        )
+        return self
+
+    def cancel(self) -> None:
+        if self.number is not None and not self.ended.done():
+            self.sandbox.main.send({"op": "cancel", "id": self.number})
+
+    def finish(self, message: dict) -> None:
+        self.ended_at = real_perf_counter()
+        for callback in self.on_end:
+            callback()
+        if not self.ended.done():
+            self.ended.set_result(message)
+
+    def abandon(self) -> None:
+        """The sandbox is gone: the call never ends."""
+        if self.ended is not None and not self.ended.done():
+            self.ended.set_exception(SandboxEnded(self.sandbox.ended or "the sandbox ended"))
+
+    def __await__(self):
+        self.start()
+        message = yield from self.ended.__await__()
+        return self.sandbox.outcome_value(message)
+
+    def close(self) -> None:
+        """Like a coroutine's close(): a call never started is simply dropped."""
+
+
+class RemoteFunction:
+    """A function of the learner's module (or a method of a learner's object), called from a check."""
+
+    def __init__(self, sandbox: Sandbox, target: Any) -> None:
+        self.sandbox = sandbox
+        self.target = target
+
+    def __call__(self, *args: Any, **kwargs: Any) -> RemoteCall:
+        """A call in a task of the sandbox's loop (what `await fn(...)` is for an async function)."""
+        return RemoteCall(self.sandbox, self.target, args, kwargs)
+
+    def in_loop_thread(self, *args: Any, **kwargs: Any) -> RemoteCall:
+        """A plain call, made in the sandbox's event loop's thread while its loop runs."""
+        return RemoteCall(self.sandbox, self.target, args, kwargs, how="sync")
+
+    def in_thread(self, *args: Any, **kwargs: Any) -> RemoteCall:
+        """A plain call, made in a new thread of the sandbox's that has no event loop."""
+        return RemoteCall(self.sandbox, self.target, args, kwargs, how="thread")
+
+
+class RemoteObject:
+    """An object the learner's code made (a server, an instance of its class), kept in the sandbox: the judge
+    sees its type's name, its repr and a description the sandbox gave (data it can only use to fail a check),
+    and calls its methods remotely."""
+
+    def __init__(self, sandbox: Sandbox, ref: dict) -> None:
+        self.sandbox = sandbox
+        self.ref = {"owner": "sandbox", "id": ref["id"]}
+        self.type_name = wire.cap(str(ref.get("type", "object")), 100)
+        self.description = ref.get("description") if isinstance(ref.get("description"), dict) else {}
+        self._repr = wire.cap(str(ref.get("repr", "<object>")), 300)
+
+    def method(self, name: str) -> RemoteFunction:
+        return RemoteFunction(self.sandbox, {"ref": self.ref["id"], "method": name})
+
+    def __repr__(self) -> str:
+        return self._repr
+
+
+class RemoteModule:
+    """The learner's module, as a check sees it: `kata.NAME(...)` calls the function NAME in the sandbox."""
+
+    def __init__(self, context: Callable[[], Sandbox]) -> None:
+        self._context = context
+
+    def __getattr__(self, name: str) -> RemoteFunction:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return RemoteFunction(self._context(), name)
+
+
+_sandbox_of_this_check: list[Sandbox | None] = [None]
+
+
+def current_sandbox() -> Sandbox | None:
+    """The sandbox of the check under way (the plugin keeps it)."""
+    return _sandbox_of_this_check[0]
+
+
+def set_current_sandbox(sandbox: Sandbox | None) -> None:
+    _sandbox_of_this_check[0] = sandbox
