@@ -1,10 +1,13 @@
 """Grading one kata: its hidden suite in a subprocess of its own, under a hard wall-clock limit.
 
 The suite runs with the harness's pytest plugin, which writes a report (harness/plugin.py): first the checks
-it expects, before any learner code runs, then one line per finished check. Whatever the learner's code does
-(hang, exit, crash, not import), a check that never reported counts as failed.
+it expects, before any learner code runs, then one line per finished check. The report comes through a pipe the
+suite's process inherits, not a file: learner code, which runs in a sandbox process of its own, has no path to
+it. Whatever the learner's code does (hang, exit, crash, not import), a check that never reported counts as
+failed, and whatever arrives on the pipe is validated: a broken report costs its kata, never the grader.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -12,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from time import perf_counter
@@ -26,6 +30,8 @@ JOBS = max(2, os.cpu_count() or 1)
 # Hypothesis keeps a unicode table (about a second to build) and other caches in its storage folder. One kept
 # across runs, outside the learner's folder, saves that second in every kata.
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asyncio-katas"
+
+REPORT_CAP = 4 << 20  # bytes of report read from one kata's suite
 
 PLUGINS = ("harness.plugin", "pytest_asyncio.plugin", "pytest_timeout", "_hypothesis_pytestplugin")
 
@@ -70,21 +76,35 @@ class SuiteProcess:
 
     def __init__(self, tests: Path = TESTS) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="kata-"))
-        self.report = self.scratch / "report.jsonl"
         self._log = (self.scratch / "pytest.log").open("wb")
+        report_read, report_write = os.pipe()
         self.process = subprocess.Popen(
             [sys.executable, "-c", BOOT],
             cwd=self.scratch,
-            env=_environment(tests),
+            env={**_environment(tests), "KATA_REPORT_FD": str(report_write)},
             stdin=subprocess.PIPE,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            pass_fds=(report_write,),
         )
+        os.close(report_write)
+        self.report = bytearray()
+        self._reader = threading.Thread(target=self._read_report, args=(report_read,), daemon=True)
+        self._reader.start()
+
+    def _read_report(self, descriptor: int) -> None:
+        with os.fdopen(descriptor, "rb", buffering=0) as stream:
+            while chunk := stream.read(65536):
+                self.report += chunk[: max(0, REPORT_CAP - len(self.report))]
+
+    def report_lines(self) -> list[dict]:
+        self._reader.join(timeout=5)
+        return parse_report(bytes(self.report))
 
     def run(self, suite: Path, target: Path, time_limit: float) -> tuple[int, bool]:
         """Grade `target` with `suite`; (exit code, whether the time limit killed it)."""
-        env = {"KATA_TARGET": str(target), "KATA_REPORT": str(self.report), "KATA_NAME": suite.stem.removeprefix("test_")}
+        env = {"KATA_TARGET": str(target), "KATA_NAME": suite.stem.removeprefix("test_")}
         request = {"args": _arguments(suite), "env": env}
         try:
             self.process.stdin.write((json.dumps(request) + "\n").encode())
@@ -99,6 +119,14 @@ class SuiteProcess:
             return self.process.returncode, True
         finally:
             self._kill()  # whatever the learner's code left running
+
+    def kill_sandboxes(self, lines: list[dict]) -> None:
+        """The sandbox processes the suite's process started (in sessions of their own), if it could not."""
+        for line in lines:
+            group = line.get("sandbox_group")
+            if isinstance(group, int) and group > 1:
+                with contextlib.suppress(OSError):
+                    os.killpg(group, signal.SIGKILL)
 
     def log_text(self) -> str:
         return (self.scratch / "pytest.log").read_text(errors="replace")
@@ -123,13 +151,18 @@ class SuiteProcess:
         self.close()
 
 
-def _read_report(report: Path) -> list[dict]:
+def parse_report(data: bytes) -> list[dict]:
+    """The report's lines, each a JSON object; reading stops at the first that is not (a line cut short by a
+    killed process, or the cap)."""
     lines = []
-    for line in report.read_text(encoding="utf-8").splitlines() if report.exists() else []:
+    for line in data.split(b"\n"):
         try:
-            lines.append(json.loads(line))
-        except json.JSONDecodeError:  # a line cut short by a killed process
+            parsed = json.loads(line)
+        except (ValueError, UnicodeDecodeError):
             break
+        if not isinstance(parsed, dict):
+            break
+        lines.append(parsed)
     return lines
 
 
@@ -161,14 +194,14 @@ def grade(
     started = perf_counter()
     with process or SuiteProcess(tests) as suite_process:
         exit_code, timed_out = suite_process.run(kata.suite(tests), target.resolve(), time_limit)
-        result = _judge(
-            kata,
-            _read_report(suite_process.report),
-            suite_process.log_text(),
-            exit_code=exit_code,
-            timed_out=timed_out,
-            time_limit=time_limit,
-        )
+        lines = suite_process.report_lines()
+        suite_process.kill_sandboxes(lines)
+        try:
+            result = _judge(
+                kata, lines, suite_process.log_text(), exit_code=exit_code, timed_out=timed_out, time_limit=time_limit
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as error:  # a report that makes no sense
+            result = KataResult(kata, reason=f"the grader could not read this kata's report ({error!r})")
     result.seconds = perf_counter() - started
     return result
 

@@ -34,7 +34,10 @@ settings.register_profile(
 )
 settings.load_profile("kata")
 
-_report_path = os.environ.pop("KATA_REPORT", None)
+# The report goes to a pipe the grader handed this process; the sandbox process never inherits it.
+_report_fd = int(os.environ.pop("KATA_REPORT_FD", "-1"))
+if _report_fd >= 0:
+    os.set_inheritable(_report_fd, False)
 _kata_name = os.environ.get("KATA_NAME")
 
 
@@ -88,9 +91,10 @@ _judge: Judge | None = None
 
 
 def write_report(**line) -> None:
-    if _report_path:
-        with open(_report_path, "a", encoding="utf-8") as stream:
-            stream.write(json.dumps(line) + "\n")
+    if _report_fd >= 0:
+        data = (json.dumps(line) + "\n").encode()
+        while data:
+            data = data[os.write(_report_fd, data) :]
 
 
 def _suite_kata(item: pytest.Item) -> str:
