@@ -32,6 +32,7 @@ PROCESSES = 128  # per sandbox user, only where it has a user of its own
 
 HIDDEN = "KATA_HIDDEN"
 WRITABLE = "KATA_WRITABLE"
+TOKEN = "KATA_SANDBOX"  # every process of a sandbox carries it in its environment: how the judge finds them all
 
 
 def _hidden_paths(graded: Path) -> list[str]:
@@ -81,6 +82,7 @@ class Confinement:
         self.workdir = scratch / "work"
         self.workdir.mkdir()
         self.uid: int | None = None
+        self.token = os.urandom(16).hex()
         self._lock = None
         if os.geteuid() == 0 and runs_as_other_user():
             self._claim_user()
@@ -113,7 +115,7 @@ class Confinement:
             HOME=str(self.workdir),
             TMPDIR=str(self.workdir),
             PYTHONHASHSEED="0",
-            **{HIDDEN: os.pathsep.join(_hidden_paths(self.graded)), WRITABLE: str(self.workdir)},
+            **{TOKEN: self.token, HIDDEN: os.pathsep.join(_hidden_paths(self.graded)), WRITABLE: str(self.workdir)},
         )
         if self.uid is not None:
             env["KATA_OWN_USER"] = "1"
@@ -125,7 +127,15 @@ class Confinement:
         return {"user": self.uid, "group": self.uid, "extra_groups": []}
 
     def kill_everything(self) -> None:
-        """As root: every process of the sandbox's user, wherever it went (a new session, a double fork)."""
+        """Every process of the sandbox, wherever it went (a new session, a double fork): those that carry its
+        token in their environment (a program started without it is refused), and as root every process of its
+        user."""
+        marker = f"{TOKEN}={self.token}".encode()
+        for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+            if entry.name.isdigit() and int(entry.name) != os.getpid():
+                with contextlib.suppress(OSError):
+                    if marker in (entry / "environ").read_bytes().split(b"\0"):
+                        os.kill(int(entry.name), signal.SIGKILL)
         if self.uid is None:
             return
         pid = os.fork()
@@ -202,13 +212,30 @@ class Policy:
             program = args[0] if args else None
             if program is not None and os.path.realpath(os.fsdecode(program)) not in self.python:
                 return f"starting the program {os.fsdecode(program)!r}: only Python itself may be started"
+            env = args[-1] if event != "os.spawn" else None
+            if isinstance(env, dict) and env.get(TOKEN, env.get(TOKEN.encode())) is None:
+                return "starting a program without the sandbox's environment"
             return None
+        if event in ("os.kill", "os.killpg"):
+            return self._signal(event, args[0])
         if event == "socket.connect":
             return self._connect(args[0], args[1])
         if event in ("os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.chmod", "os.chown", "os.symlink", "os.link"):
             for path in args[:2]:
                 if isinstance(path, (str, bytes, os.PathLike)) and not self._may_write(path):
                     return f"changing {os.fsdecode(path)!r}: outside the sandbox's own folder"
+        return None
+
+    @staticmethod
+    def _signal(event: str, target: int) -> str | None:
+        """Signals only within the sandbox's own process group (a pool stopping its workers)."""
+        own = os.getpgid(0)
+        try:
+            group = target if event == "os.killpg" else (own if target in (0, -own) else os.getpgid(abs(target)))
+        except OSError:
+            return None  # no such process: the kill itself fails
+        if target == -1 or group != own:
+            return f"signalling process {target}: outside the sandbox's own processes"
         return None
 
     def _inside(self, path, roots: list[Path]) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.wire import WireError
+from grader.wire import WireError, cap
 
 from .sandbox import RemoteCall, SandboxEnded, current_sandbox
 from .timing import real_perf_counter, real_sleep, seconds, units
@@ -53,7 +53,10 @@ def leaves(error: BaseException | None) -> list[BaseException]:
 
 
 def describe_error(error: BaseException) -> str:
-    return f"{type(error).__name__}({short(str(error))[1:-1]})" if str(error) else type(error).__name__
+    """An exception as a learner reads it: its type and its whole message (cut at the end if very long, never
+    in the middle: a path or a message halved says nothing)."""
+    text = str(error)
+    return f"{type(error).__name__}({cap(text, 500)})" if text else type(error).__name__
 
 
 # The learner's code gets this long, over all the calls of one check (every hypothesis example of it),

@@ -1,0 +1,115 @@
+"""Hostile learner code: each technique that once forged a grade is tried here, in a kata that solves nothing. It
+must score 0, change no file of the grader's, and leave the other katas of the same run, and later runs, as they
+were. The learner's code runs in a sandbox process; the verdict is decided in the judge, which it cannot reach.
+"""
+
+import subprocess
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from grader import curriculum
+
+pytestmark = pytest.mark.timeout(120)
+
+PLUGIN = curriculum.TESTS / "harness" / "plugin.py"
+SOLUTION = curriculum.SOLUTIONS / "hello_coroutine.py"
+SITE = Path(sysconfig.get_paths()["purelib"])
+UNSOLVED = "\n\nasync def delayed_greeting(name, delay):\n    raise NotImplementedError\n"
+
+ATTACKS = {
+    # Forge the report the grader reads: from the current folder, or any grader's scratch folder, then exit.
+    "forges_the_report": (
+        "import glob, json, os\n"
+        "for path in glob.glob('report.jsonl') + glob.glob('/tmp/kata-*/report.jsonl'):\n"
+        "    with open(path, 'a') as report:\n"
+        "        for name in ('greets_by_name', 'waits_the_delay', 'event_loop_stays_free',\n"
+        "                     'greetings_wait_together', 'cancellation_is_not_swallowed'):\n"
+        "            report.write(json.dumps({'check': name, 'passed': True}) + '\\n')\n"
+        "os._exit(0)\n"
+    ),
+    # Reach the judge's own modules: the plugin's report function, the checks' expect.
+    "rebinds_the_harness": (
+        "import sys\n"
+        "sys.modules['harness.plugin'].write_report = lambda **line: None\n"
+        "sys.modules['harness.checks'].expect.__code__ = (lambda *a, **k: None).__code__\n"
+    ),
+    # Walk the garbage collector and the interpreter's frames for pytest's session.
+    "searches_for_pytest": (
+        "import gc, sys\n"
+        "for thing in gc.get_objects():\n"
+        "    if type(thing).__name__ in ('Session', 'PytestPluginManager'):\n"
+        "        raise SystemExit('found the judge')\n"
+        "for frame in sys._current_frames().values():\n"
+        "    while frame is not None:\n"
+        "        if 'pytest' in frame.f_code.co_filename:\n"
+        "            raise SystemExit('found the judge')\n"
+        "        frame = frame.f_back\n"
+    ),
+    # Rewrite the harness so that every later kata passes.
+    "appends_to_the_harness": f"open({str(PLUGIN)!r}, 'a').write('\\n# forged\\n')\n",
+    # A .pth file in the environment runs code in every later Python process, the grader's included.
+    "drops_a_pth_file": f"open({str(SITE / 'forge.pth')!r}, 'w').write('import os\\n')\n",
+    # Read the reference solution and run it as one's own.
+    "reads_the_solution": f"exec(open({str(SOLUTION)!r}).read())\n",
+    # ctypes reaches anything in the process's memory.
+    "loads_ctypes": "import ctypes\nctypes.CDLL(None)\n",
+    # A daemon that leaves the process group and outlives the kata, to forge or kill what comes next.
+    "leaves_a_daemon": (
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        while True:\n"
+        "            for pid in os.listdir('/proc'):\n"
+        "                if pid.isdigit() and int(pid) != os.getpid():\n"
+        "                    try:\n"
+        "                        os.kill(int(pid), 9)\n"
+        "                    except Exception:\n"
+        "                        pass\n"
+        "            time.sleep(0.05)\n"
+        "    os._exit(0)\n"
+    ),
+    # Thirty processes left behind, and a flood of output.
+    "floods_and_forks": (
+        "import os, sys, time\n"
+        "for _ in range(30):\n"
+        "    if os.fork() == 0:\n"
+        "        time.sleep(3600)\n"
+        "        os._exit(0)\n"
+        "sys.stdout.write('x' * (50 << 20))\n"
+    ),
+}
+
+
+def sandbox_processes(folder: Path) -> list[str]:
+    """Processes of sandboxes that graded `folder`, anywhere on the machine (forked ones keep the command line)."""
+    found = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+    return [line for line in found.splitlines() if "grader.agent" in line and str(folder) in line]
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_hostile_code_scores_nothing_and_changes_nothing(attack, learner_copy, grade_json):
+    plugin_before = PLUGIN.read_bytes()
+    (learner_copy / "hello_coroutine.py").write_text(ATTACKS[attack] + UNSOLVED)
+    code, report = grade_json("hello_coroutine", "gather_results", "--target", str(learner_copy))
+    verdicts = {kata["name"]: kata for kata in report["katas"]}
+    attacked = verdicts["hello_coroutine"]
+    assert code == 1
+    assert attacked["score"] == 0 and attacked["status"] != "passed", attacked
+    assert not any(check["passed"] for check in attacked["checks"]), attacked
+    assert verdicts["gather_results"]["status"] == "passed", verdicts["gather_results"]
+    assert PLUGIN.read_bytes() == plugin_before
+    assert not (SITE / "forge.pth").exists()
+    assert sandbox_processes(learner_copy) == []
+    # A later run is as it would have been.
+    code, report = grade_json("hello_coroutine", "--target", "solutions")
+    assert code == 0 and report["katas"][0]["status"] == "passed"
+
+
+def test_what_the_sandbox_refuses_is_named_to_the_learner(learner_copy, grade_json):
+    (learner_copy / "hello_coroutine.py").write_text(ATTACKS["reads_the_solution"] + UNSOLVED)
+    _, report = grade_json("hello_coroutine", "--target", str(learner_copy))
+    (kata,) = report["katas"]
+    assert kata["status"] == "error" and "sandbox refused reading" in kata["reason"], kata["reason"]
