@@ -1,0 +1,143 @@
+"""The pieces the sealed judge rests on, tested directly: the wire's codec and framing, and the sandbox's policy."""
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from grader import wire
+from grader.confine import Policy
+
+LENT = object()
+
+
+def codec_pair() -> tuple[wire.Codec, wire.Codec, dict]:
+    """Two codecs as the judge and the sandbox hold them: the judge lends objects, the sandbox sends them back."""
+    judge_objects: dict[int, object] = {}
+
+    def export(value):
+        judge_objects[id(value)] = value
+        return {"owner": "judge", "id": id(value)}
+
+    def judge_imported(ref):
+        if ref.get("owner") != "judge" or ref.get("id") not in judge_objects:
+            raise wire.WireError("never sent")
+        return judge_objects[ref["id"]]
+
+    class StandIn:
+        def __init__(self, ref):
+            self.__kata_ref__ = ref
+
+    def sandbox_origin(value):
+        return getattr(value, "__dict__", {}).get("__kata_ref__")
+
+    judge = wire.Codec("judge", export, judge_imported, lambda value: None, lend_errors=True)
+    sandbox = wire.Codec("sandbox", lambda value: {"owner": "sandbox", "id": 0}, StandIn, sandbox_origin)
+    return judge, sandbox, judge_objects
+
+
+VALUES = [
+    None,
+    True,
+    -6,
+    2**80,
+    1.5,
+    float("inf"),
+    "héllo 🔑",
+    b"\x00\xff",
+    bytearray(b"ab"),
+    (1, (2, "x")),
+    [1, [2, None]],
+    {1, "a"},
+    frozenset({2}),
+    {("k", 1): [b"v"], "plain": {}},
+]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_values_cross_as_equal_values_of_the_same_type(value):
+    judge, sandbox, _ = codec_pair()
+    back = judge.decode(sandbox.encode(value))
+    assert type(back) is type(value) and (back == value or value != value)
+
+
+def test_lent_objects_and_exceptions_come_back_as_the_very_object():
+    judge, sandbox, _ = codec_pair()
+    failure = LookupError("no such key")
+    stand_in, error = sandbox.decode(judge.encode([LENT, failure]))
+    assert isinstance(error, LookupError) and str(error) == "no such key"
+    group = ExceptionGroup("two", [error, ValueError("own")])
+    back_lent, back_group = judge.decode(sandbox.encode([stand_in, group]))
+    assert back_lent is LENT
+    assert isinstance(back_group, ExceptionGroup) and back_group.exceptions[0] is failure
+    assert type(back_group.exceptions[1]) is ValueError
+
+
+def test_unknown_exception_types_keep_their_name_and_nearest_base():
+    judge, sandbox, _ = codec_pair()
+
+    class ShortRead(ConnectionError):
+        pass
+
+    rebuilt = judge.decode(sandbox.encode(ShortRead("gone")))
+    assert type(rebuilt).__name__ == "ShortRead" and isinstance(rebuilt, ConnectionError) and str(rebuilt) == "gone"
+    assert isinstance(judge.decode(sandbox.encode(asyncio.CancelledError())), asyncio.CancelledError)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"$ref": {"owner": "judge", "id": 12345}},  # never lent
+        {"$eval": "__import__('os')"},
+        {"$tuple": "not a list"},
+        {"$bytes": "!!!"},
+        {"$set": [[1, 2]]},  # unhashable
+        {"$float": "1e999x"},
+        {"a": 1, "b": 2},
+    ],
+    ids=repr,
+)
+def test_malformed_data_is_a_wire_error(data):
+    judge, _, _ = codec_pair()
+    with pytest.raises(wire.WireError):
+        judge.decode(data)
+
+
+def test_framing_caps_and_validates_lines():
+    reader = wire.LineReader()
+    assert reader.feed(b'{"op":"a"}\n{"op"') == [{"op": "a"}]
+    assert reader.feed(b':"b"}\n') == [{"op": "b"}]
+    for bad in (b"[1]\n", b"nope\n", b'{"no_op":1}\n'):
+        with pytest.raises(wire.WireError):
+            wire.LineReader().feed(bad)
+    with pytest.raises(wire.WireError):
+        wire.LineReader().feed(b"x" * (wire.MAX_LINE + 1))
+    with pytest.raises(wire.WireError):
+        wire.dumps({"op": "big", "text": "x" * wire.MAX_LINE})
+    with pytest.raises(wire.WireError):
+        codec_pair()[1].encode(list(range(wire.MAX_ITEMS + 1)))
+
+
+def test_sandbox_policy_decisions(tmp_path):
+    hidden, work = tmp_path / "tests", tmp_path / "work"
+    hidden.mkdir()
+    work.mkdir()
+    policy = Policy([hidden], [work], str(work / "judge.sock"))
+    assert policy.decide("open", (str(work / "notes.txt"), "w", 0)) is None
+    assert policy.decide("open", ("/etc/hostname", "r", os.O_RDONLY)) is None
+    assert "writing" in policy.decide("open", (str(tmp_path / "elsewhere"), "a", 0))
+    assert "reading" in policy.decide("open", (str(hidden / "suite.py"), "r", os.O_RDONLY))
+    assert "ctypes" in policy.decide("ctypes.dlopen", ("libc.so.6", 0))
+    assert "program" in policy.decide("subprocess.Popen", ("/bin/sh", ["sh"], None, None))
+    assert policy.decide("socket.connect", (FakeSocket(2), ("127.0.0.1", 80))) is None
+    assert "loopback" in policy.decide("socket.connect", (FakeSocket(2), ("10.0.0.1", 80)))
+    assert "local socket" in policy.decide("socket.connect", (FakeSocket(1), "/run/other.sock"))
+    assert policy.decide("socket.connect", (FakeSocket(1), str(work / "judge.sock"))) is None
+    assert "signalling" in policy.decide("os.kill", (1, 9))
+    assert Path(work).exists()
+
+
+class FakeSocket:
+    def __init__(self, family: int) -> None:
+        self.family = family
