@@ -181,7 +181,9 @@ class Codec:
             return {"$" + kind.__name__: [self._encode(item, budget, depth + 1) for item in value]}
         if kind is dict:
             return {
-                "$dict": [[self._encode(k, budget, depth + 1), self._encode(v, budget, depth + 1)] for k, v in value.items()]
+                "$dict": [
+                    [self._encode(k, budget, depth + 1), self._encode(v, budget, depth + 1)] for k, v in value.items()
+                ]
             }
         if kind in (bytes, bytearray):
             return {"$" + kind.__name__: base64.b64encode(value).decode()}
@@ -209,7 +211,9 @@ class Codec:
             data["args"] = [data["message"]]
         if isinstance(error, BaseExceptionGroup):
             data["group"] = [
-                self._encode_error(inner, budget, depth + 1, seen) for inner in error.exceptions if id(inner) not in seen
+                self._encode_error(inner, budget, depth + 1, seen)
+                for inner in error.exceptions
+                if id(inner) not in seen
             ]
         for link in ("__cause__", "__context__"):
             linked = getattr(error, link)

@@ -8,8 +8,7 @@ import contextlib
 import math
 import reprlib
 from collections import Counter
-from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from grader.wire import WireError, cap
@@ -139,8 +138,12 @@ class KataCall:
                 "a fraction of that.\n"
                 "Likely mistake: waiting for something that never happens (a task never finished, a future never "
                 "set), or sitting out a whole delay or timeout when the result is already there."
-                + ("" if done else " The event loop never got control back, even to be cancelled: a loop without "
-                   "any await, or a blocking call that never returns?")
+                + (
+                    ""
+                    if done
+                    else " The event loop never got control back, even to be cancelled: a loop without "
+                    "any await, or a blocking call that never returns?"
+                )
             )
         return outcome_of(self.call, self.task.result(), (self.call.ended_at or real_perf_counter()) - self.started)
 

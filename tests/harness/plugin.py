@@ -69,7 +69,9 @@ class Judge:
             except Exception as problem:  # noqa: BLE001 - a malformed hello is the learner's code misbehaving
                 return f"{shown} does not import: its report could not be read ({problem})"
             where = hello.get("where")
-            return f"{shown} does not import: {describe_error(error)}" + (f" ({where})" if isinstance(where, str) else "")
+            return f"{shown} does not import: {describe_error(error)}" + (
+                f" ({where})" if isinstance(where, str) else ""
+            )
         return None
 
     def live(self) -> Sandbox:
@@ -182,8 +184,7 @@ def _check(request):
             False,
             saw=f"a coroutine, {name}(...), created but never awaited",
             expected="every coroutine awaited (or wrapped in a task)",
-            mistake=f"calling {name}(...) without `await` in front makes a coroutine and throws it away: "
-            "nothing runs",
+            mistake=f"calling {name}(...) without `await` in front makes a coroutine and throws it away: nothing runs",
         )
 
 
