@@ -257,7 +257,7 @@ class Policy:
         if writing and not self._may_write(path):
             return f"writing to {os.fsdecode(path)!r}: outside the sandbox's own folder"
         if self._inside(path, self.hidden):
-            return f"reading {os.fsdecode(path)!r}: the hidden suites, solutions and grader data are not for learner code"
+            return f"reading {os.fsdecode(path)!r}: the hidden suites, solutions and grader data are not to be read"
         return None
 
     def _connect(self, sock, address) -> str | None:
