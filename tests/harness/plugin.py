@@ -227,7 +227,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         error = call.excinfo.value
         marker = item.get_closest_marker("timeout")
         timeout = marker.args[0] if marker and marker.args else item.config.getini("timeout")
-        message = _message(error, float(timeout))
+        message = _message(error, float(timeout or 0))
         sandbox = current_sandbox()
         printed = sandbox.take_printed().strip() if sandbox is not None else ""
         if printed and not isinstance(error, NotImplementedError):

@@ -9,6 +9,8 @@ import pytest
 
 from grader import curriculum
 
+pytest_plugins = ["pytester"]
+
 ROOT = curriculum.ROOT
 
 
