@@ -1,6 +1,6 @@
 """The sandbox's agent: it imports the learner's module and runs its functions for the judge, and nothing else.
 
-    python -I -m grader.agent FD MODULE_PATH SHOWN_AS SIDE_SOCKET
+    python -I -B -c "import grader.agent; grader.agent.start()" FD MODULE_PATH SHOWN_AS SIDE_SOCKET
 
 It runs in a process of its own, with the learner's code (see grader/confine.py for what that process may do).
 It reports only data: what the learner's functions returned or raised, the calls they made of what the judge
@@ -17,8 +17,10 @@ import asyncio
 import collections
 import gc
 import importlib.util
+import multiprocessing
 import os
 import select
+import selectors
 import socket
 import sys
 import threading
@@ -132,6 +134,28 @@ class _SideConnection(threading.local):
 _side = _SideConnection()
 
 
+def _forked() -> None:
+    """In a process forked from the sandbox (a process pool's worker): not the agent, so it reaches the judge over
+    a connection of its own, never the sandbox's (the judge tells the calling process by its connection)."""
+    global _agent, _side
+    _agent, _side = None, _SideConnection()
+    sys.setprofile(None)
+
+
+os.register_at_fork(after_in_child=_forked)
+_lingering: list[float] = []
+
+
+def _linger(seconds: Any) -> None:
+    """The judge's word that this worker process takes `seconds` to exit once told to (once per process): a pool
+    shut down and waited for is gone when the learner's function returns; one left to wind down is not."""
+    if _agent is None and not _lingering and isinstance(seconds, (int, float)) and 0 < seconds <= 5:
+        import multiprocessing.util
+
+        _lingering.append(seconds)
+        multiprocessing.util.Finalize(None, real_time_sleep, args=(seconds,), exitpriority=0)
+
+
 def _side_socket() -> socket.socket:
     if _side.sock is None:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -153,6 +177,12 @@ def _read_reply(sock: socket.socket, reader: wire.LineReader, number: int, backl
             backlog.append(message)
 
 
+def _after_cancel(answer: dict) -> dict:
+    """The judge's answer to a call this side cancelled: as asyncio does for a future awaited by a cancelled task,
+    the call ends cancelled, unless the judge's body saw the cancellation and chose to end otherwise."""
+    return answer if answer.get("cancel_seen") else {"outcome": "cancelled"}
+
+
 def _outcome(message: dict) -> Any:
     if message.get("outcome") == "returned":
         return codec.decode(message.get("value"))
@@ -169,7 +199,9 @@ def invoke_sync(ref: dict, args: tuple, kwargs: dict) -> Any:
     sock = _side_socket()
     _side.counter += 1
     sock.sendall(wire.dumps({"op": "invoke", "id": _side.counter, **request, "thread": threading.get_ident()}))
-    return _outcome(_read_reply(sock, _side.reader, _side.counter))
+    answer = _read_reply(sock, _side.reader, _side.counter)
+    _linger(answer.get("linger"))
+    return _outcome(answer)
 
 
 async def invoke_async(ref: dict, args: tuple, kwargs: dict) -> Any:
@@ -183,6 +215,7 @@ async def invoke_async(ref: dict, args: tuple, kwargs: dict) -> Any:
         writer.write(wire.dumps({"op": "invoke", "id": 1, **request, "thread": threading.get_ident()}))
         lines = wire.LineReader()
         pending: list[dict] = []
+        cancelled = False
         while True:
             try:
                 while not pending:
@@ -190,11 +223,27 @@ async def invoke_async(ref: dict, args: tuple, kwargs: dict) -> Any:
                     if not data:
                         raise ConnectionError("the judge closed the connection")
                     pending = lines.feed(data)
-                return _outcome(pending[0])
             except asyncio.CancelledError:
+                cancelled = True
                 writer.write(wire.dumps({"op": "cancel", "id": 1}))
+                continue
+            message = pending.pop(0)
+            if message.get("op") != "spawn":  # outside the try: the judge's "cancelled" ends this call cancelled
+                return _outcome(_after_cancel(message) if cancelled else message)
+            _spawn(message)
     finally:
         writer.close()
+
+
+def _spawn(message: dict) -> None:
+    """The judge's async function, called from a loop the learner's code made, starts a task on that loop (as the
+    body of an async function may): a call of another of the judge's functions, left for the loop's owner to
+    cancel or await."""
+    function = codec.decode(message.get("call"))
+    args = codec.decode(message.get("args", []))
+    if not callable(function) or not isinstance(args, list):
+        raise wire.WireError("a task to start that is not a call of a judge's function")
+    asyncio.get_running_loop().create_task(function(*args))
 
 
 # --- the agent ----------------------------------------------------------------------------------------------------
@@ -202,7 +251,9 @@ async def invoke_async(ref: dict, args: tuple, kwargs: dict) -> Any:
 
 class SimulatedLoop(asyncio.SelectorEventLoop):
     """An event loop whose clock the judge keeps: when nothing here is ready, the agent says so (with its next
-    timer) and waits; the judge moves both clocks on once both sides wait."""
+    timer and how many of the judge's messages it has read) and waits; the judge moves both clocks on, with an
+    "advance", once both sides wait. Once the check ends, nobody keeps the clock: it jumps to the next timer, so
+    the cleanup's own timeouts expire."""
 
     def __init__(self, agent: "Agent") -> None:
         self.now = 0.0
@@ -213,7 +264,7 @@ class SimulatedLoop(asyncio.SelectorEventLoop):
         return self.now
 
 
-class _IdleSelector(__import__("selectors").DefaultSelector):
+class _IdleSelector(selectors.DefaultSelector):
     def __init__(self, loop: SimulatedLoop) -> None:
         super().__init__()
         self.simulated = loop
@@ -222,8 +273,16 @@ class _IdleSelector(__import__("selectors").DefaultSelector):
         events = super().select(0)
         if events or timeout == 0:
             return events
+        agent = self.simulated.agent
+        if agent._check_over is not None and agent._check_over.done():
+            if timeout is None:
+                return super().select(None)
+            self.simulated.now += timeout
+            return events
+        if sys.getprofile() is None:  # unset by the BlockingSleep it raised: a caught one must not let the next pass
+            sys.setprofile(agent._stop_time_sleep)
         following = None if timeout is None else self.simulated.now + timeout
-        self.simulated.agent.send({"op": "idle", "next": following, "seen": self.simulated.agent.seen})
+        agent.send({"op": "idle", "next": following, "seen": agent.seen})
         return super().select(None)
 
 
@@ -252,6 +311,7 @@ class Agent:
         self.loop_errors: list[str] = []
         self.unawaited: list[str] = []
         self.sleep_calls: list[str] = []
+        self.unclosed_loops = 0  # event loops collected while still open (asyncio warns then)
         self.invocations = 0
         self._draining = False
         self._check_over: asyncio.Future | None = None
@@ -399,6 +459,7 @@ class Agent:
         self.own_tasks.clear()
         report = {"op": "check_over", "leftover": len(leftover), "unawaited": self.unawaited[:20]}
         self.loop_errors, self.unawaited, self.sleep_calls = [], [], []
+        self.unclosed_loops = 0
         return report
 
     def _readable(self) -> None:
@@ -428,7 +489,9 @@ class Agent:
         elif op == "cancel":
             task = self.calls.get(message.get("id"))
             if task is not None:
-                task.cancel()
+                # After the step already scheduled for it: a task cancelled before its first step never runs
+                # its coroutine, and the judge would never hear how the call ended.
+                self.loop.call_soon(task.cancel)
         elif op == "done":
             future = self.waiting.pop(message.get("id"), None)
             if future is not None and not future.done():
@@ -449,7 +512,11 @@ class Agent:
     def _target(self, message: dict):
         target = message.get("target")
         if isinstance(target, dict):  # a method of an object the learner's code made
-            owner = codec.decode({"$ref": target.get("ref")})
+            owner = codec.decode({"$ref": {"owner": "sandbox", "id": target.get("ref")}})
+            if target.get("method") == "__aexit__":  # given the exception alone: a type does not cross
+                return lambda error=None: owner.__aexit__(
+                    type(error) if error is not None else None, error, getattr(error, "__traceback__", None)
+                )
             return getattr(owner, str(target.get("method")))
         if not isinstance(target, str):
             raise wire.WireError("a call without a target")
@@ -514,6 +581,11 @@ class Agent:
         except BaseException as error:  # noqa: BLE001
             self._ended(number, "raised", error=error)
             return None
+        finally:
+            # Once ended, this task is nobody's: kept, its CancelledError's frames would keep the learner's tasks
+            # alive, and an exception they never retrieved would go unreported until the check ends.
+            self.calls.pop(number, None)
+            self.own_tasks.discard(asyncio.current_task())
         self._ended(number, "returned", value=value)
         return value
 
@@ -533,13 +605,18 @@ class Agent:
         done = self.loop.create_future()
         self.waiting[number] = done
         self.send({"op": "invoke", "id": number, **request})
+        cancelled = False
         while True:
             try:
-                return await asyncio.shield(done)
+                answer = await asyncio.shield(done)
+                break
             except asyncio.CancelledError:
-                if done.done():
-                    return done.result()
-                self.send({"op": "cancel", "id": number})
+                cancelled = True
+                self.send({"op": "cancel", "id": number})  # also when answered: the judge records what was seen
+                if done.done():  # answered, but this task was cancelled before it resumed: it ends cancelled
+                    answer = done.result()
+                    break
+        return _after_cancel(answer) if cancelled else answer
 
     def invoke_blocking(self, request: dict) -> dict:
         """A plain function of the judge's called in the loop's own thread: the loop is held until the answer
@@ -566,10 +643,21 @@ class Agent:
             task = self.loop.create_task(self._settle(number, int(message.get("iterations", 5))))
             self.own_tasks.add(task)
         elif what == "watch_sleeps":
-            self.sleep_calls = []
             self._profiling = bool(message.get("on"))
+            if self._profiling:  # turned off, it reports what it saw meanwhile
+                self.sleep_calls = []
             sys.setprofile(self._note_time_sleep if self._profiling else None)
             self.send({"op": "probed", "id": number, "sleeps": self.sleep_calls[:20]})
+        elif what == "open_loops":
+            gc.collect()  # a loop nobody holds any more goes now: asyncio warns if it was left open
+            alive = sum(
+                1
+                for thing in gc.get_objects()
+                if isinstance(thing, asyncio.AbstractEventLoop) and thing is not self.loop and not thing.is_closed()
+            )
+            self.send({"op": "probed", "id": number, "open": alive + self.unclosed_loops})
+        elif what == "watch_wait_closed":
+            self.send({"op": "probed", "id": number, "waited": _watch_wait_closed(bool(message.get("on")))})
         else:
             raise wire.WireError(f"an unknown probe {what!r}")
 
@@ -580,12 +668,8 @@ class Agent:
             gc.collect()
             for _ in range(3):
                 await real_sleep(0)
-        running = [
-            task for task in asyncio.all_tasks() if not task.done() and task not in self.own_tasks
-        ]
-        self.send(
-            {"op": "probed", "id": number, "running": len(running), "loop_errors": self.loop_errors[:50]}
-        )
+        running = [task for task in asyncio.all_tasks() if not task.done() and task not in self.own_tasks]
+        self.send({"op": "probed", "id": number, "running": len(running), "loop_errors": self.loop_errors[:50]})
 
     def _record_loop_error(self, loop, context: dict) -> None:
         error = context.get("exception")
@@ -605,17 +689,38 @@ class Agent:
             self.sleep_calls.append(self._place(frame))
 
     def _stop_time_sleep(self, frame, event: str, arg) -> None:
+        # The judge is told where, at once: the learner's code may well catch BlockingSleep.
         if event == "c_call" and arg is real_time_sleep:
-            self.sleep_calls.append(self._place(frame))
+            self.send({"op": "time_sleep", "where": self._place(frame)})
             raise BlockingSleep("time.sleep would block the event loop")
 
     def note_unawaited(self, message: str) -> None:
         self.unawaited.append(wire.cap(message, 300))
 
 
+_wait_closed = asyncio.StreamWriter.wait_closed
+_waited: list[list] = []
+
+
+async def _noted_wait_closed(writer: asyncio.StreamWriter) -> None:
+    await _wait_closed(writer)
+    _waited.append(list(writer.get_extra_info("sockname") or ())[:2])
+
+
+def _watch_wait_closed(on: bool) -> list:
+    """Probe "watch_wait_closed": while it is on, the local address of every stream connection whose
+    `await writer.wait_closed()` ran to its end is noted; turned off, it reports them."""
+    asyncio.StreamWriter.wait_closed = _noted_wait_closed if on else _wait_closed
+    seen = [] if on else _waited[:200]
+    _waited.clear()
+    return seen
+
+
 def _showwarning(message, category, filename, lineno, file=None, line=None) -> None:
     if _agent is not None and issubclass(category, RuntimeWarning) and "never awaited" in str(message):
         _agent.note_unawaited(str(message))
+    elif _agent is not None and issubclass(category, ResourceWarning) and "unclosed event loop" in str(message):
+        _agent.unclosed_loops += 1
 
 
 def _unraisable(unraisable) -> None:
@@ -631,8 +736,12 @@ def main(argv: list[str]) -> int:
     from . import confine
 
     confine.apply()
+    # A forkserver (a process pool's start method; the default from Python 3.14) imports this module once, so the
+    # workers it forks need not each import it (and asyncio) to unpickle a stand-in: 0.1-0.4 s per worker.
+    multiprocessing.set_forkserver_preload(["grader.agent"])
     warnings.showwarning = _showwarning
     warnings.simplefilter("always", RuntimeWarning)
+    warnings.filterwarnings("always", "unclosed event loop", ResourceWarning)
     sys.unraisablehook = _unraisable
     _agent = Agent(sock, Path(module_path), shown_as)
     try:
@@ -643,5 +752,6 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def start() -> None:
+    """`python -I -B -c "import grader.agent; grader.agent.start()" FD MODULE_PATH SHOWN_AS SIDE_SOCKET`"""
     os._exit(main(sys.argv[1:]))

@@ -4,10 +4,11 @@ the learner's module loads.
 
 The audit hook names what it refuses, in the error the learner's code gets: writing outside the sandbox's own
 folder, reading the hidden suites, the reference solutions and the grader's data, ctypes, starting programs other
-than Python itself (process pools need it), and connecting anywhere but this machine's loopback and the judge's
-socket. An audit hook is not a wall (code in the same process can get around it); where the grader runs as root,
-the kernel enforces the same: the sandbox runs as a user of its own, which owns nothing but its folder, and
-every process of that user is killed after the kata (a daemon that left the process group too).
+than Python itself (process pools need it), and connecting anywhere but this machine's loopback, the judge's
+socket and sockets in its own folder (a forkserver's). An audit hook is not a wall (code in the same process can
+get around it); where the grader runs as root, the kernel enforces the same: the sandbox runs as a user of its
+own, which owns nothing but its folder, and every process of that user is killed after the kata (a daemon that
+left the process group too).
 """
 
 import contextlib
@@ -161,15 +162,16 @@ class Confinement:
 
 
 def apply() -> None:
-    """In the sandbox, before the learner's module loads."""
-    own_user = os.environ.pop("KATA_OWN_USER", None) is not None
+    """In the sandbox, before the learner's module loads; and in every Python a process pool of the sandbox's
+    starts (spawn, forkserver), before it unpickles anything. The settings stay in the environment, which
+    children inherit."""
     limits = [
         (resource.RLIMIT_AS, MEMORY),
         (resource.RLIMIT_FSIZE, FILE_SIZE),
         (resource.RLIMIT_NOFILE, OPEN_FILES),
         (resource.RLIMIT_CORE, 0),
     ]
-    if own_user:
+    if os.environ.get("KATA_OWN_USER"):
         limits.append((resource.RLIMIT_NPROC, PROCESSES))
     for kind, value in limits:
         with contextlib.suppress(ValueError, OSError):
@@ -178,11 +180,36 @@ def apply() -> None:
             resource.setrlimit(kind, (cap, cap))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a file too large is an error in the code, not a kill
     policy = Policy(
-        hidden=[Path(path) for path in os.environ.pop(HIDDEN, "").split(os.pathsep) if path],
-        writable=[Path(os.environ.pop(WRITABLE, os.getcwd()))],
+        hidden=[Path(path) for path in os.environ.get(HIDDEN, "").split(os.pathsep) if path],
+        writable=[Path(os.environ.get(WRITABLE, os.getcwd()))],
         side_socket=os.environ.get("KATA_SIDE_SOCKET", ""),
     )
     sys.addaudithook(policy.hook)
+    _confine_new_interpreters()
+
+
+# Prefixed to the program of every Python that multiprocessing starts from the sandbox.
+_WORKER_PRELUDE = "import grader.confine; grader.confine.apply(); "
+
+
+def _confine_new_interpreters() -> None:
+    """multiprocessing starts its spawn workers and its forkserver through util.spawnv_passfds, with a `-c`
+    program: each of them applies the same confinement before it runs anything else."""
+    import multiprocessing.util
+
+    spawn = multiprocessing.util.spawnv_passfds
+    if getattr(spawn, "confined", False):
+        return
+
+    def confined_spawnv_passfds(path, args, passfds):
+        args = list(args)
+        if "-c" in args[:-1]:
+            program = args.index("-c") + 1
+            args[program] = _WORKER_PRELUDE + args[program]
+        return spawn(path, args, passfds)
+
+    confined_spawnv_passfds.confined = True
+    multiprocessing.util.spawnv_passfds = confined_spawnv_passfds
 
 
 class Refused(PermissionError):
@@ -263,8 +290,8 @@ class Policy:
     def _connect(self, sock, address) -> str | None:
         family = getattr(sock, "family", None)
         if family == socket.AF_UNIX:
-            if os.fsdecode(address) == self.side_socket:
-                return None
+            if os.fsdecode(address) == self.side_socket or self._may_write(address):
+                return None  # the judge's socket, or one of its own (a forkserver's, in its own folder)
             return f"connecting to the local socket {os.fsdecode(address)!r}"
         if family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple) and address:
             host = address[0]

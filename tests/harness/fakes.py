@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .checks import expect
-from .sandbox import RemoteCall
+from .sandbox import RemoteCall, current_invocation, current_sandbox
 from .timing import real_perf_counter, real_sleep, seconds, units
-
 
 # How long a fake's call takes to end once cancelled: code that waits for it waits this long; code that does not
 # ends well before (a loop iteration or two of the sandbox's, well under a millisecond).
@@ -24,6 +23,7 @@ class FakeCall:
     started: float
     ended: float | None = None
     outcome: str = "running"  # then "returned", "raised" or "cancelled"
+    cancel_arrived: float | None = None  # when its CancelledError came: "cancelled" only once its cleanup is over
 
 
 def default_result(key: Hashable) -> tuple:
@@ -34,8 +34,10 @@ class FakeFetch:
     """`await fake(key)`: waits, then returns `results(key)` or raises `errors[key]`.
 
     delay: how long a call takes; `delays` overrides it per key; math.inf never finishes by itself.
-    ticks: count delays in event-loop iterations (asyncio.sleep(0)) instead of seconds, so completion
-           orders are exact and cost no real time (what hypothesis examples want).
+    ticks: count delays in turns of the sandbox's event loop (Sandbox.turns) instead of seconds, so completion
+           orders are exact where the learner's code sees them and cost next to no real time (what hypothesis
+           examples want): a call that ends n ticks after another reaches the learner's code at least n - 1
+           turns after the other.
     errors: key -> the exception object to raise once the delay has passed.
 
     Instruments: `calls` (every FakeCall, in start order), `in_flight` and `peak` (most calls running at once,
@@ -68,6 +70,9 @@ class FakeFetch:
         self.calls.append(call)
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
+        invocation = current_invocation()
+        if invocation is not None:
+            invocation.on_late_cancel = lambda: setattr(call, "outcome", "cancelled")
         return self._serve(call, key)
 
     async def _serve(self, call: FakeCall, key: Hashable) -> Any:
@@ -79,6 +84,7 @@ class FakeFetch:
             call.outcome = "returned"
             return self.results(key)
         except asyncio.CancelledError:
+            call.cancel_arrived = real_perf_counter()
             # Its cleanup takes a moment, as a real call's does: code that cancels it without waiting for it
             # has ended long before, however loaded the machine.
             try:
@@ -94,8 +100,7 @@ class FakeFetch:
         if math.isinf(delay):
             await asyncio.get_running_loop().create_future()
         elif self.ticks:
-            for _ in range(int(delay)):
-                await real_sleep(0)
+            await current_sandbox().turns(int(delay))
         else:
             await real_sleep(delay)
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from . import learner
 from .checks import CheckOverrun, describe_error, expect, start_check_budget
-from .sandbox import RemoteModule, Sandbox, SandboxEnded, current_sandbox, set_current_sandbox
+from .sandbox import RemoteModule, Sandbox, SandboxEnded, provide_sandbox
 
 CATEGORIES = ("correctness", "concurrency", "timeout", "exceptions")
 PRINTED_SHOWN = 1500
@@ -52,7 +52,7 @@ class Judge:
 
     def boot(self) -> None:
         self.sandbox = Sandbox(self.path, learner.shown(self.path))
-        set_current_sandbox(self.sandbox)
+        provide_sandbox(self.live)
         write_report(sandbox_group=self.sandbox.pid)
 
     def import_problem(self) -> str | None:
@@ -81,7 +81,6 @@ class Judge:
             self.boot()
             problem = self.import_problem()
             expect(problem is None, saw=problem or "", expected="the module to import as it did before")
-        set_current_sandbox(self.sandbox)
         return self.sandbox
 
     def close(self) -> None:
@@ -172,13 +171,13 @@ def _check(request):
     """Every check: its time budget, and at its end the sandbox's word on what the learner's code left behind."""
     start_check_budget()
     yield
-    sandbox = current_sandbox()
-    if sandbox is None or sandbox.loop is None:
+    sandbox = _judge.sandbox if _judge is not None else None
+    if sandbox is None:
         return
-    ended = sandbox.end()
+    sandbox.end()
     allowed = any("never awaited" in str(mark.args) for mark in request.node.iter_markers("filterwarnings"))
-    unawaited = [text for text in ended.get("unawaited", []) if isinstance(text, str)] if not allowed else []
-    if unawaited:
+    unawaited, sandbox.unawaited = sandbox.unawaited, []
+    if unawaited and not allowed:
         name = unawaited[0].split("'")[1] if unawaited[0].count("'") >= 2 else "a coroutine"
         expect(
             False,
@@ -228,14 +227,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         marker = item.get_closest_marker("timeout")
         timeout = marker.args[0] if marker and marker.args else item.config.getini("timeout")
         message = _message(error, float(timeout or 0))
-        sandbox = current_sandbox()
+        sandbox = _judge.sandbox if _judge is not None else None
         printed = sandbox.take_printed().strip() if sandbox is not None else ""
         if printed and not isinstance(error, NotImplementedError):
             shown = printed if len(printed) <= PRINTED_SHOWN else printed[:PRINTED_SHOWN] + " …"
             message += "\nYour code printed:\n" + "\n".join("    " + line for line in shown.splitlines())
         outcome.kata_failure = {"message": message, "not_implemented": isinstance(error, NotImplementedError)}
     elif call.when == "call":
-        sandbox = current_sandbox()
+        sandbox = _judge.sandbox if _judge is not None else None
         if sandbox is not None:
             sandbox.take_printed()  # what a passing check printed is not shown under the next one
     return outcome

@@ -53,6 +53,11 @@ class Invocation:
     blocking: bool = False
     task: asyncio.Task | None = None
     started: bool = False
+    cancel_seen: bool = False  # the sandbox's cancel reached the body before it ended
+    # Called when the sandbox's cancel crosses the answer (the call ended cancelled there, as asyncio ends a task
+    # cancelled while its result is on the way): the fake records what the learner's code saw.
+    on_late_cancel: Callable[[], None] | None = None
+    answer: dict = field(default_factory=dict)  # more for the stand-in, sent with the outcome (e.g. "linger")
 
 
 class Channel:
@@ -119,10 +124,11 @@ class Sandbox:
         self.side_path = str(self.scratch / "judge.sock")
         self.objects: dict[int, Any] = {}
         self._object_ids: dict[int, int] = {}
-        self.remote_objects: dict[int, "RemoteObject"] = {}
+        self.remote_objects: dict[int, RemoteObject] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.calls: dict[int, "RemoteCall"] = {}
+        self.calls: dict[int, RemoteCall] = {}
         self.invocations: dict[tuple[int, int], Invocation] = {}
+        self.answered: dict[tuple[int, int], Invocation] = {}  # this check's answered calls, for late cancels
         self.waiting: dict[int, asyncio.Future] = {}
         self.listeners: list[Callable[[dict], None]] = []
         self._numbers = itertools.count(1)
@@ -131,6 +137,7 @@ class Sandbox:
         self._hello_arrived = threading.Event()
         self._check_over = threading.Event()
         self._check_report: dict = {}
+        self.unawaited: list[str] = []  # "coroutine ... was never awaited", from every sandbox check since taken
         self.printed = bytearray()
         self.printed_dropped = 0
         self.side_channels: list[Channel] = []
@@ -153,8 +160,8 @@ class Sandbox:
                 sys.executable,
                 "-I",  # isolated: no environment variables, no user site, no current folder on the path
                 "-B",  # no bytecode written beside the learner's module
-                "-m",
-                "grader.agent",
+                "-c",  # not -m: a spawn pool's workers would run the agent's module again as their __mp_main__
+                "import grader.agent; grader.agent.start()",
                 str(sandbox_end.fileno()),
                 str(self.module_path),
                 self.shown_as,
@@ -251,7 +258,9 @@ class Sandbox:
             self.objects[number] = value
         calling = getattr(value, "calling", None)
         if calling not in ("async", "sync"):
-            if asyncio.iscoroutinefunction(value) or asyncio.iscoroutinefunction(getattr(value, "__call__", None)):
+            if asyncio.iscoroutinefunction(value) or asyncio.iscoroutinefunction(
+                getattr(type(value), "__call__", None)
+            ):
                 calling = "async"
             else:
                 calling = "sync" if callable(value) else "object"
@@ -300,13 +309,16 @@ class Sandbox:
                 with contextlib.suppress(RuntimeError):  # the check's loop may be closed already
                     invocation.task.cancel()
         self.invocations.clear()
+        self.answered.clear()
         self.main.send({"op": "end"})
         if self.ended is None and not self._check_over.wait(limit):
             self.kill("it did not end the check")
         for call in self.calls.values():
             call.abandon()
         self.calls.clear()
-        return self._check_report
+        report = self._check_report
+        self.unawaited += [text for text in report.get("unawaited", []) if isinstance(text, str)]
+        return report
 
     def deliver(self, channel: Channel, message: dict) -> None:
         """From a reader thread: hand the message to the check's loop, in order."""
@@ -351,8 +363,13 @@ class Sandbox:
         elif op == "invoke":
             self._invoke(channel, message)
         elif op == "cancel":
-            invocation = self.invocations.get((id(channel), message.get("id")))
+            key = (id(channel), message.get("id"))
+            late = self.answered.pop(key, None)
+            if late is not None and late.on_late_cancel is not None:
+                late.on_late_cancel()
+            invocation = self.invocations.get(key)
             if invocation is not None and invocation.task is not None:
+                invocation.cancel_seen = True
                 if invocation.started:
                     invocation.task.cancel()
                 else:  # its body has not begun: cancelled before it does, its own cleanup would never run
@@ -379,6 +396,7 @@ class Sandbox:
         for future in self.waiting.values():
             if not future.done():
                 future.set_exception(SandboxEnded(self.ended or "the sandbox ended"))
+                future.exception()  # a ping nobody waits for any more must not be logged as never retrieved
         self.waiting.clear()
 
     # the learner's code calling what the judge lent it
@@ -419,8 +437,12 @@ class Sandbox:
             _current.reset(token)
 
     def _reply(self, invocation: Invocation, outcome: str, value: Any = None) -> None:
-        self.invocations.pop((id(invocation.channel), invocation.number), None)
-        message = {"op": "done", "id": invocation.number, "outcome": outcome}
+        key = (id(invocation.channel), invocation.number)
+        self.invocations.pop(key, None)
+        if not invocation.cancel_seen:
+            self.answered[key] = invocation
+        message = {**invocation.answer, "op": "done", "id": invocation.number, "outcome": outcome}
+        message["cancel_seen"] = invocation.cancel_seen
         if outcome == "returned":
             message["value"] = self.codec.encode(value)
         elif outcome == "raised":
@@ -451,6 +473,13 @@ class Sandbox:
         if outcome == "cancelled":
             raise asyncio.CancelledError()
         raise wire.WireError(f"an outcome that cannot be read: {wire.cap(str(message.get('detail', outcome)), 300)}")
+
+    async def turns(self, count: int) -> None:
+        """Let the sandbox's event loop take at least `count` turns: one ping after another, each answered in a turn
+        of that loop once everything sent before it has been read there; the answer arrives here after everything
+        the sandbox sent before it. Orders judged in these turns are exact on both sides of the boundary."""
+        for _ in range(count):
+            await self.ask({"op": "ping"})
 
     async def probe(self, what: str, **options: Any) -> dict:
         return await self.ask({"op": "probe", "what": what, **options})
@@ -535,6 +564,7 @@ class RemoteCall:
         """The sandbox is gone: the call never ends."""
         if self.ended is not None and not self.ended.done():
             self.ended.set_exception(SandboxEnded(self.sandbox.ended or "the sandbox ended"))
+            self.ended.exception()  # a call nobody waits for any more must not be logged as never retrieved
 
     def __await__(self):
         self.start()
@@ -543,6 +573,41 @@ class RemoteCall:
 
     def close(self) -> None:
         """Like a coroutine's close(): a call never started is simply dropped."""
+
+    async def _object(self) -> "RemoteObject":
+        """The call's result as an object kept in the sandbox (an async iterator, an async context manager)."""
+        if self.number is None:
+            self.how = "sync"
+        result = await self
+        if not isinstance(result, RemoteObject):
+            raise TypeError(f"{self.name}(...) returned {wire.short_repr(result)}, not an object to use remotely")
+        return result
+
+    def __aiter__(self) -> "RemoteIterator":
+        """`async for item in kata.merge(a, b):` the call's result, an async iterator, iterated remotely."""
+        return RemoteIterator(self)
+
+    async def __aenter__(self) -> Any:
+        """`async with pool.connection() as conn:` the call's result, an async context manager, entered remotely."""
+        self._manager = await self._object()
+        return await self._manager.__aenter__()
+
+    async def __aexit__(self, kind, error, traceback) -> bool:
+        return await self._manager.__aexit__(kind, error, traceback)
+
+
+class RemoteIterator:
+    def __init__(self, call: RemoteCall) -> None:
+        self.call = call
+        self.iterator: RemoteObject | None = None
+
+    def __aiter__(self) -> "RemoteIterator":
+        return self
+
+    async def __anext__(self) -> Any:
+        if self.iterator is None:
+            self.iterator = await self.call._object()
+        return await self.iterator.__anext__()
 
 
 class RemoteFunction:
@@ -566,9 +631,10 @@ class RemoteFunction:
 
 
 class RemoteObject:
-    """An object the learner's code made (a server, an instance of its class), kept in the sandbox: the judge
-    sees its type's name, its repr and a description the sandbox gave (data it can only use to fail a check),
-    and calls its methods remotely."""
+    """An object the learner's code made (a server, an instance of its class, an async generator), kept in the
+    sandbox: the judge sees its type's name, its repr and a description the sandbox gave (data it can only use to
+    fail a check), and calls its methods remotely: `obj.spawn(coro)` and `obj.method("__len__")` are
+    RemoteFunctions. `async with obj:` and `async for item in obj:` work as they read."""
 
     def __init__(self, sandbox: Sandbox, ref: dict) -> None:
         self.sandbox = sandbox
@@ -579,6 +645,24 @@ class RemoteObject:
 
     def method(self, name: str) -> RemoteFunction:
         return RemoteFunction(self.sandbox, {"ref": self.ref["id"], "method": name})
+
+    def __getattr__(self, name: str) -> RemoteFunction:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self.method(name)
+
+    async def __aenter__(self) -> Any:
+        return await self.method("__aenter__")()
+
+    async def __aexit__(self, kind, error, traceback) -> bool:
+        # The sandbox makes the type and traceback from the exception: a type does not cross.
+        return bool(await self.method("__aexit__")(error))
+
+    def __aiter__(self) -> "RemoteObject":
+        return self
+
+    async def __anext__(self) -> Any:
+        return await self.method("__anext__")()
 
     def __repr__(self) -> str:
         return self._repr
@@ -596,13 +680,14 @@ class RemoteModule:
         return RemoteFunction(self._context(), name)
 
 
-_sandbox_of_this_check: list[Sandbox | None] = [None]
+_provider: list[Callable[[], Sandbox] | None] = [None]
 
 
 def current_sandbox() -> Sandbox | None:
-    """The sandbox of the check under way (the plugin keeps it)."""
-    return _sandbox_of_this_check[0]
+    """The sandbox for the check under way: the plugin provides it, a new one if the last has ended."""
+    provider = _provider[0]
+    return provider() if provider is not None else None
 
 
-def set_current_sandbox(sandbox: Sandbox | None) -> None:
-    _sandbox_of_this_check[0] = sandbox
+def provide_sandbox(provider: Callable[[], Sandbox] | None) -> None:
+    _provider[0] = provider

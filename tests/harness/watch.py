@@ -21,6 +21,7 @@ class LoopWatch:
 
     async def __aenter__(self) -> "LoopWatch":
         self.longest_stall = 0.0
+        self.pings: list[tuple[float, float]] = []  # (sent, answered) on the judge's clock
         self.sleep_calls: list[str] = []
         self._sandbox = current_sandbox()
         self._sandbox.begin()
@@ -33,7 +34,8 @@ class LoopWatch:
         self._pinger.cancel()
         await asyncio.wait([self._pinger])
         # A stall that lasted until the end has had no answer after it to measure it.
-        self.longest_stall = max(self.longest_stall, real_perf_counter() - self._sent)
+        self.pings.append((self._sent, real_perf_counter()))
+        self.longest_stall = max(self.longest_stall, self.pings[-1][1] - self._sent)
         with contextlib.suppress(SandboxEnded):
             answer = await self._sandbox.probe("watch_sleeps", on=False)
             self.sleep_calls = [place for place in answer.get("sleeps", []) if isinstance(place, str)]
@@ -42,8 +44,13 @@ class LoopWatch:
         while True:
             self._sent = real_perf_counter()
             await self._sandbox.ask({"op": "ping"})
-            self.longest_stall = max(self.longest_stall, real_perf_counter() - self._sent)
+            self.pings.append((self._sent, real_perf_counter()))
+            self.longest_stall = max(self.longest_stall, self.pings[-1][1] - self._sent)
             await real_sleep(TICK)
+
+    def longest_stall_within(self, start: float, end: float) -> float:
+        """The longest stall within [start, end] (real_perf_counter): a ping's wait, cut to that stretch."""
+        return max((min(answered, end) - max(sent, start) for sent, answered in self.pings), default=0.0)
 
     def expect_free(self) -> None:
         expect(

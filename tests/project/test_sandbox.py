@@ -145,10 +145,10 @@ def test_learner_objects_are_used_remotely(sandbox):
 
 def test_probes_see_blocking_and_leftover_tasks(sandbox):
     from harness.checks import leaked_tasks
-    from harness.sandbox import set_current_sandbox
+    from harness.sandbox import provide_sandbox
     from harness.watch import LoopWatch
 
-    set_current_sandbox(sandbox)
+    provide_sandbox(lambda: sandbox)
 
     async def check(kata):
         async with LoopWatch() as watch:
@@ -159,7 +159,7 @@ def test_probes_see_blocking_and_leftover_tasks(sandbox):
     try:
         watch, leaked = run(sandbox, check)
     finally:
-        set_current_sandbox(None)
+        provide_sandbox(None)
     assert watch.longest_stall >= 0.25 and watch.sleep_calls == [f"learner/module.py, line {line_of('time.sleep(')}"]
     assert leaked == 1
 

@@ -71,6 +71,16 @@ ATTACKS = {
         "            time.sleep(0.05)\n"
         "    os._exit(0)\n"
     ),
+    # A fresh interpreter started by a process pool, to write where the sandbox itself may not.
+    "writes_from_a_pool_worker": (
+        "import multiprocessing\n"
+        "for method in ('spawn', 'forkserver'):\n"
+        "    worker = multiprocessing.get_context(method).Process(\n"
+        f"        target=exec, args=(\"open({str(PLUGIN)!r}, 'a').write('# forged')\",)\n"
+        "    )\n"
+        "    worker.start()\n"
+        "    worker.join()\n"
+    ),
     # Thirty processes left behind, and a flood of output.
     "floods_and_forks": (
         "import os, sys, time\n"
