@@ -1,28 +1,33 @@
-"""Real network peers on 127.0.0.1, for the katas that use asyncio streams.
+"""Real network peers on 127.0.0.1, for the katas that use asyncio streams. The learner's code runs in the
+sandbox; these run in the judge, which is the other end of every connection and sees it for itself.
 
 `EchoPeer`: a server for a client under test. It echoes the first line of each connection (after a gate, an
 order and a delay the check chooses) and records every connection: what arrived, when it was answered, when
-and by whom it was closed, and how many lines waited for their reply at once.
-`StreamSpy`: the stream connections the code under test opens to a port, and whether each was closed and
-waited for (`close()`, then `await wait_closed()`), at the moment the code returned.
+and by whom it was closed, whether the client had closed it by the time its call ended, and how many lines
+waited for their reply at once.
 `LineClient`: a client for a server under test: sends bytes, reads lines under a time limit, half-closes.
 `refused_port()`: a port on 127.0.0.1 where nothing listens.
-`LoopGuard`: stops code that holds the event loop for good (a loop around a read that returns b"" at once).
+`LoopHold`: stops code that holds the sandbox's event loop for good (a loop around a read that returns b"" at
+once), and ends the check saying so (`stopped`).
+`WaitClosedWatch`: the sandbox's word on which stream connections were waited for with `await
+writer.wait_closed()` (it can only fail a check).
 
 Everything binds to 127.0.0.1 and port 0 and closes what it opened on exit, whatever the code under test did.
 """
 
 import asyncio
-import ctypes
+import contextlib
+import select
 import socket
-import threading
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import checks
-from .checks import settle, short
-from .timing import real_perf_counter, real_sleep, units
+from .checks import expect, short
+from .sandbox import RemoteCall, SandboxEnded, current_sandbox
+from .timing import real_perf_counter, real_sleep, seconds, units
 
 HOST = "127.0.0.1"
 # How long a peer or client waits for what a correct partner does within milliseconds (a whole line, an echo,
@@ -42,18 +47,34 @@ class PeerConnection:
     """One connection an EchoPeer accepted."""
 
     opened: float
+    port: int = 0  # the client's own port: its end of the connection
     received: bytes = b""  # everything the client sent on it
     line: bytes | None = None  # its first whole line, newline included
     replied: float | None = None
     closed: float | None = None  # when the connection ended
     closed_by_client: bool = False  # the client closed it (or reset it) before the peer gave up waiting
+    closed_at_end: bool | None = None  # the client had closed it when the judge learned its call ended
     problem: str | None = None  # what the peer gave up waiting for, in a learner's words
     trouble: str | None = None  # the same as a word: "no_newline", "closed_early" or "left_open"
+    sock: Any = field(default=None, repr=False)
 
     @property
     def extra(self) -> bytes:
         """What the client sent after its first line."""
         return self.received[len(self.line) :] if self.line is not None else b""
+
+    def client_has_closed(self) -> bool:
+        """Has the client closed its end, now? Asked of the kernel: a FIN or a reset that reached this socket
+        is there at once (on loopback the client's close delivers it), before this peer's task has read it."""
+        if self.closed is not None:
+            return self.closed_by_client
+        fileno = self.sock.fileno() if self.sock is not None else -1
+        if fileno < 0:
+            return False
+        poller = select.poll()
+        poller.register(fileno, select.POLLRDHUP)
+        events = poller.poll(0)
+        return bool(events) and bool(events[0][1] & (select.POLLRDHUP | select.POLLHUP | select.POLLERR))
 
 
 class EchoPeer:
@@ -69,10 +90,9 @@ class EchoPeer:
            each a few loop iterations after the previous one; lines not in it are answered at once.
 
     Instruments: `connections` (PeerConnection, in accept order), `peak` (most lines waiting for their reply at
-    once: exact, whatever the clock does), `gate_met`.
-    While it runs, a blocking socket (`socket.socket` without asyncio) times out after PATIENCE instead of
-    stopping the event loop, and with it this peer, for good; and a `LoopGuard` (`peer.guard`) stops code that
-    holds the loop for good.
+    once: exact, whatever the clock does), `gate_met`; `watch_end(call)` notes, in the very step the judge learns
+    that the call ended, which connections the client had closed by then (`closed_at_end`).
+    While it runs, a `LoopHold` (`peer.hold`) stops client code that holds the sandbox's event loop for good.
     """
 
     def __init__(self, *, delay: float = 0.0, gather: int = 0, order: Sequence[str] | None = None) -> None:
@@ -93,24 +113,38 @@ class EchoPeer:
         self._turn = asyncio.Condition()
         self._sequence: list[bytes] | None = None
         self._next = 0
-        self._default_timeout = socket.getdefaulttimeout()
-        socket.setdefaulttimeout(PATIENCE)
         self._server = await asyncio.start_server(self._serve, HOST, 0)
         self.host, self.port = self._server.sockets[0].getsockname()[:2]
-        self.guard = LoopGuard()
-        await self.guard.__aenter__()
+        self.hold = LoopHold(
+            saw=f"your code held the event loop for {seconds(CLIENT_HOLD_LIMIT)} without pausing, and was stopped",
+            expected="every wait awaited, so the event loop keeps running",
+            mistake="a loop around a read that returns b'' at once (the connection is closed) never ends: stop "
+            "when a read returns b''",
+            limit=CLIENT_HOLD_LIMIT,
+        )
+        await self.hold.__aenter__()
         return self
 
     async def __aexit__(self, *exc_info) -> None:
-        await self.guard.__aexit__(*exc_info)
-        socket.setdefaulttimeout(self._default_timeout)
-        self._server.close()
-        for task in list(self._handlers):
-            task.cancel()
-        if self._handlers:
-            await asyncio.wait(self._handlers, timeout=units(5))
-        await self._server.wait_closed()
-        await settle()
+        try:
+            self._server.close()
+            for task in list(self._handlers):
+                task.cancel()
+            if self._handlers:
+                await asyncio.wait(self._handlers, timeout=units(5))
+            await self._server.wait_closed()
+            await _ticks(5)  # the peer's own transports close
+        finally:  # last: a hold found meanwhile is what failed the check, whatever else went wrong
+            await self.hold.__aexit__(*exc_info)
+
+    def watch_end(self, call: RemoteCall) -> None:
+        """Note, for every connection, whether its client had closed it when `call` ended."""
+
+        def at_end() -> None:
+            for conn in self.connections:
+                conn.closed_at_end = conn.client_has_closed()
+
+        call.on_end.append(at_end)
 
     async def until_ended(self, within: float = 2 * PATIENCE) -> None:
         """Wait until every connection has ended (closed by the client, or given up on by the peer)."""
@@ -127,7 +161,9 @@ class EchoPeer:
         task = asyncio.current_task()
         task.set_name("harness:echo-peer")
         self._handlers.add(task)
-        conn = PeerConnection(opened=real_perf_counter())
+        conn = PeerConnection(
+            opened=real_perf_counter(), port=writer.get_extra_info("peername")[1], sock=writer.get_extra_info("socket")
+        )
         self.connections.append(conn)
         try:
             if await self._read_line(reader, conn):
@@ -225,141 +261,91 @@ class EchoPeer:
         conn.closed_by_client = True
 
 
-@dataclass
-class SpiedWriter:
-    """One stream connection the code under test opened."""
+# A correct solution holds the loop for tens of milliseconds at most, even on a loaded machine.
+HOLD_LIMIT = units(10)
+# A client on blocking sockets, waiting in turn for each reply an EchoPeer holds back, holds it up to 1.3 s (0.3 s
+# at a gate, then ten replies after 0.1 s each): its checks fail on their own, with their own message. A client's
+# hold "for good" is one longer than that, yet short of the check's budget (2.5 s).
+CLIENT_HOLD_LIMIT = units(20)
+_PING_EVERY = units(0.5)  # a hold is found within its limit and this
 
-    writer: asyncio.StreamWriter
-    closed: bool = False  # close() called
-    waited: bool = False  # an `await wait_closed()` ran to its end
+
+def stopped(**message: str) -> checks.CheckOverrun:
+    """The failure, said as `expect` says it, of code that had to be stopped (it held the event loop for good, or
+    never returned) or would be again: raised, it ends the check at once, since hypothesis replays no example for
+    an exception that is not an Exception."""
+    try:
+        expect(False, **message)
+    except AssertionError as failure:
+        return checks.CheckOverrun(str(failure))
 
 
-@dataclass
-class StreamSpy:
-    """`async with StreamSpy(port) as spy:` records every asyncio stream connection (every StreamWriter) the
-    code under test opens to `port` on 127.0.0.1 (`side="server"`: every one a server on `port` accepts),
-    whether `close()` was called on it and whether `await wait_closed()` ran to its end. `spy.snapshot()`, at
-    the moment the code under test returns, fixes `spy.at_return`.
-
-    The spy holds every writer until it exits, then aborts those still open (after a moment, for a server's
-    handlers to close theirs): a connection the code under test never closed stays open until the check has
-    seen it (not closed behind its back, with a ResourceWarning, by garbage collection), and is closed before
-    the next check.
+class LoopHold:
+    """`async with LoopHold(saw=..., expected=..., mistake=...) as hold:` the judge pings the sandbox's event loop
+    while the block runs. Code that never gives the loop back (a `while True:` around a read that returns b""
+    at once, forever, once the other side has closed) answers no ping: after `limit` the sandbox is killed
+    (nothing else stops a loop stuck in one task step; the next check gets a new one), `hold.fired` and
+    `LoopHold.ever` are set, and the check ends with the message given (`stopped`), whatever else went wrong in
+    the block meanwhile (the hold caused it).
     """
 
-    port: int
-    side: str = "client"
-    opened: list[SpiedWriter] = field(default_factory=list)
-    at_return: list[SpiedWriter] | None = None
+    ever = False  # over this run: a later check can fail at once instead of holding the loop again
 
-    async def __aenter__(self) -> "StreamSpy":
-        spy = self
-        cls = asyncio.StreamWriter
-        self._originals = original_init, original_close, original_wait_closed = cls.__init__, cls.close, cls.wait_closed
-
-        def __init__(writer, transport, *args, **kwargs):
-            original_init(writer, transport, *args, **kwargs)
-            if spy._watched(transport):
-                spy.opened.append(SpiedWriter(writer))
-
-        def close(writer):
-            for entry in spy._entries(writer):
-                entry.closed = True
-            return original_close(writer)
-
-        async def wait_closed(writer):
-            await original_wait_closed(writer)
-            for entry in spy._entries(writer):
-                entry.waited = True
-
-        cls.__init__, cls.close, cls.wait_closed = __init__, close, wait_closed
-        return self
-
-    async def __aexit__(self, *exc_info) -> None:
-        cls = asyncio.StreamWriter
-        cls.__init__, cls.close, cls.wait_closed = self._originals
-        # A server's handler closes its side a few loop iterations after its client closed: give it fifty.
-        for _ in range(50 if self.side == "server" else 0):
-            if all(entry.writer.is_closing() for entry in self.opened):
-                break
-            await real_sleep(0)
-        for entry in self.opened:
-            if not entry.writer.is_closing():
-                entry.writer.transport.abort()
-        await settle()
-
-    def _watched(self, transport) -> bool:
-        peer = transport.get_extra_info("peername")
-        own = transport.get_extra_info("sockname")
-        if not peer or not own:
-            return False
-        if self.side == "server":
-            return own[1] == self.port
-        return peer[1] == self.port and own[1] != self.port
-
-    def _entries(self, writer: asyncio.StreamWriter) -> list[SpiedWriter]:
-        return [entry for entry in self.opened if entry.writer is writer]
-
-    def snapshot(self) -> None:
-        """Fix what was closed and waited for, now (call it the moment the code under test returns)."""
-        self.at_return = [SpiedWriter(entry.writer, entry.closed, entry.waited) for entry in self.opened]
-
-
-class LoopHeld(BaseException):
-    """Raised by LoopGuard inside code that held the event loop for GUARD_LIMIT seconds without pausing. Not an
-    Exception, so an `except Exception:` in that code does not swallow it."""
-
-
-# A correct solution holds the loop for at most tens of milliseconds, even on a loaded machine.
-GUARD_LIMIT = units(10)
-
-
-class LoopGuard:
-    """`async with LoopGuard() as guard:` a watchdog thread for code that never gives the event loop back:
-    a `while True:` around a read that returns b"" at once, forever, once the other side has closed. Such a
-    loop is stuck inside one task step: no timeout, no cancellation and no pytest-timeout signal stops it
-    (the signal's exception lands in that task and is lost). After GUARD_LIMIT seconds without a loop
-    iteration, the guard raises LoopHeld in the event loop's thread, inside the code that holds it; that task
-    ends with it and the loop goes on. `guard.fired` counts the times. Once a task has been caught holding the
-    loop, others like it (every connection's handler or client runs the same code) are stopped after a fifth of
-    the time.
-    """
-
-    ever_fired = 0  # over every guard of this run: a later check can fail at once instead of holding it again
-
-    def __init__(self, limit: float = GUARD_LIMIT) -> None:
+    def __init__(self, *, saw: str, expected: str, mistake: str, limit: float = HOLD_LIMIT) -> None:
+        self.message = {"saw": saw, "expected": expected, "mistake": mistake}
         self.limit = limit
-        self.fired = 0
+        self.fired = False
+        self._ping: asyncio.Future | None = None
 
-    async def __aenter__(self) -> "LoopGuard":
-        self._loop = asyncio.get_running_loop()
-        self._thread_id = threading.get_ident()
-        self._beat = real_perf_counter()
-        self._stop = threading.Event()
-        self._tick()
-        self._watcher = threading.Thread(target=self._watch, name="harness:loop-guard", daemon=True)
-        self._watcher.start()
+    async def __aenter__(self) -> "LoopHold":
+        self._watcher = asyncio.create_task(self._watch(), name="harness:loop-hold")
         return self
 
     async def __aexit__(self, *exc_info) -> None:
-        self._stop.set()
-        self._watcher.join()
-        self._handle.cancel()
-        if self.fired:  # not yet delivered (the loop's thread was in one long C call): never deliver it
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread_id), None)
+        self._watcher.cancel()
+        await asyncio.wait([self._watcher])
+        if self._ping is not None:
+            self._ping.cancel()
+        if self.fired:
+            raise stopped(**self.message)
 
-    def _tick(self) -> None:
-        self._beat = real_perf_counter()
-        self._handle = self._loop.call_later(0.005, self._tick)
+    async def _watch(self) -> None:
+        while True:
+            # Asked anew each time: the check's first call of the learner's code may replace an ended sandbox.
+            sandbox = current_sandbox()
+            if sandbox is None or sandbox.ended is not None:
+                await real_sleep(_PING_EVERY)
+                continue
+            self._ping = ping = sandbox.ask({"op": "ping"})
+            ping.add_done_callback(lambda done: done.cancelled() or done.exception())
+            await asyncio.wait([ping], timeout=self.limit)
+            if not ping.done():
+                self.fired = LoopHold.ever = True
+                sandbox.kill(f"its event loop was held for {seconds(self.limit)}")
+                return
+            await real_sleep(_PING_EVERY)
 
-    def _watch(self) -> None:
-        while not self._stop.wait(0.01):
-            now = real_perf_counter()
-            if now - self._beat > (self.limit / 5 if self.fired else self.limit):
-                self.fired += 1
-                LoopGuard.ever_fired += 1
-                self._beat = now
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._thread_id), ctypes.py_object(LoopHeld))
+
+class WaitClosedWatch:
+    """`async with WaitClosedWatch() as watch:` around a call of the code under test: `watch.waited`, the local
+    ports (its own ends) of the stream connections whose `await writer.wait_closed()` ran to its end meanwhile.
+    The sandbox's own report: it can only fail a check."""
+
+    async def __aenter__(self) -> "WaitClosedWatch":
+        self.waited: set[int] = set()
+        self._sandbox = current_sandbox()
+        await self._sandbox.probe("watch_wait_closed", on=True)
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        with contextlib.suppress(SandboxEnded):
+            answer = await self._sandbox.probe("watch_wait_closed", on=False)
+            addresses = answer.get("waited") if isinstance(answer.get("waited"), list) else []
+            self.waited = {
+                address[1]
+                for address in addresses
+                if isinstance(address, list) and len(address) == 2 and isinstance(address[1], int)
+            }
 
 
 @contextmanager
@@ -453,7 +439,7 @@ class LineClient:
 
     async def listen(self, duration: float) -> bytes:
         """Everything that arrives within `duration` seconds (and what had arrived before), taken."""
-        await settle(10)
+        await current_sandbox().turns(1)
         await self._fill(lambda: False, duration)
         data, self.received = self.received, b""
         return data

@@ -1,46 +1,51 @@
-"""Racing and hedging: how many event-loop iterations pass between one call of a fake ending and the next
-starting, and a guard that stops a function which leaves nothing running.
+"""Racing and hedging: calls that end in an exact order as the learner's loop sees it, how soon the next call
+starts once one has ended, and a guard that stops a function which leaves nothing running.
 
-"When a call fails, the next one starts at once" is judged in loop iterations, not in seconds: a harness task
-takes one step per iteration (`await asyncio.sleep(0)`) and stamps each call of the fake with the iteration it
-started and ended in. A function that starts the next call at once does so within a few iterations; one that
-waits for a timer lets hundreds or thousands go by, whatever the machine's load.
+The learner's code runs in the sandbox, so "at once" is judged on what the judge sees: a fake call's end is
+stamped as its outcome is sent, the next call's start as its request arrives. Between the two lies a round
+trip to the sandbox (well under 10 ms, even on a loaded machine) for a function that calls the next one at
+once; a function that waits for a timer lets that timer run out first. Orders are judged in turns of the
+sandbox's event loop, which a judge-side count of loop iterations no longer measures.
 """
 
 import asyncio
+import math
 
 from .checks import KataCall
 from .fakes import FakeFetch
-from .timing import real_sleep
+from .timing import real_perf_counter, real_sleep, seconds, units
 
-# A correct function starts the next call within a handful of iterations (a task finishing, a done callback,
-# a waiter woken, a task created): this is several times that. A timer of even 50 ms lets far more go by.
-AT_ONCE = 50
+# The next call "at once": a round trip, under 10 ms (55 ms at worst, a stall of the sandbox's loop on a loaded
+# machine): this is 2.7x that worst case. The checks give a function that waits for its timer at least 0.3 s.
+AT_ONCE = units(1.5)
+POLL = 0.005  # how often IdleWatch looks
 
 
-class IterationWatch:
-    """`async with IterationWatch(fake, call) as watch:` around `await call.outcome()` (`call` a KataCall).
+def handoff(fake: FakeFetch, before: int, after: int) -> float | None:
+    """Seconds from the end of `fake.calls[before]` (its outcome sent) to the start of `fake.calls[after]` (its
+    request received); None if either never happened."""
+    calls = fake.calls
+    if max(before, after) >= len(calls) or calls[before].ended is None:
+        return None
+    return calls[after].started - calls[before].ended
 
-    While the call runs, a harness task takes one step per loop iteration and stamps the fake's calls:
-    `watch.started[i]`, `watch.ended[i]`: the iteration in which `fake.calls[i]` started and ended (None if it
-    has not). `watch.gap(i, j)`: iterations from call i's end to call j's start.
 
-    With `idle_limit=N`, it also stops a function that leaves nothing running: when none of the fake's calls has
-    been running for N iterations in a row while the call is still pending, it describes what it saw in
-    `watch.idle` and cancels the call (which then ends, cancelled or however its code makes it end).
+class IdleWatch:
+    """`async with IdleWatch(fake, call) as watch:` around `await call.outcome()` (`call` a KataCall).
+
+    It stops a function that leaves nothing running: when none of the fake's calls has been running for
+    `limit` seconds in a row while the call is still pending, it describes what it saw in `watch.idle` and
+    cancels the call (which then ends, cancelled or however its code makes it end).
     """
 
-    def __init__(self, fake: FakeFetch, call: KataCall, idle_limit: int | None = None) -> None:
+    def __init__(self, fake: FakeFetch, call: KataCall, limit: float = AT_ONCE) -> None:
         self.fake = fake
         self.call = call
-        self.idle_limit = idle_limit
-        self.iteration = 0
-        self.started: list[int] = []
-        self.ended: list[int | None] = []
+        self.limit = limit
         self.idle: str | None = None
 
-    async def __aenter__(self) -> "IterationWatch":
-        self._task = asyncio.create_task(self._watch(), name="harness:iterations")
+    async def __aenter__(self) -> "IdleWatch":
+        self._task = asyncio.create_task(self._watch(), name="harness:idle")
         return self
 
     async def __aexit__(self, *exc_info) -> None:
@@ -48,30 +53,18 @@ class IterationWatch:
         await asyncio.wait([self._task])
 
     async def _watch(self) -> None:
-        idle_since = None
+        idle_since = self.call.started
         while not self.call.task.done():
-            await real_sleep(0)
-            self.iteration += 1
-            self._stamp()
-            if self.idle_limit is None or self.fake.in_flight:
-                idle_since = None
-            elif idle_since is None:
-                idle_since = self.iteration
-            elif self.iteration - idle_since >= self.idle_limit and not self.call.task.done():
-                self.idle = self._describe_idle(self.iteration - idle_since)
+            await real_sleep(POLL)
+            now = real_perf_counter()
+            if self.fake.in_flight:
+                idle_since = now
+            elif now - idle_since >= self.limit and not self.call.task.done():
+                self.idle = self._describe_idle(now - idle_since)
                 self.call.cancel()
                 return
 
-    def _stamp(self) -> None:
-        calls = self.fake.calls
-        while len(self.started) < len(calls):
-            self.started.append(self.iteration)
-            self.ended.append(None)
-        for index, call in enumerate(calls):
-            if self.ended[index] is None and call.ended is not None:
-                self.ended[index] = self.iteration
-
-    def _describe_idle(self, iterations: int) -> str:
+    def _describe_idle(self, idle: float) -> str:
         calls = self.fake.calls
         if not calls:
             before = "before any call of fetch"
@@ -80,13 +73,6 @@ class IterationWatch:
             how = {"raised": "raised", "returned": "returned", "cancelled": "was cancelled"}.get(last.outcome, "ended")
             before = f"after fetch({last.key!r}) {how}"
         return (
-            f"{before}, no call was running and your function went on waiting ({iterations} turns of the event "
-            "loop) instead of calling anything, so the check stopped it"
+            f"{before}, no call was running and your function went on waiting ({seconds(idle)}) instead of "
+            "calling anything, so the check stopped it"
         )
-
-    def gap(self, before: int, after: int) -> int | None:
-        """Iterations from the end of call `before` to the start of call `after` (None if either never
-        happened)."""
-        if max(before, after) >= len(self.started) or self.ended[before] is None:
-            return None
-        return self.started[after] - self.ended[before]

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from harness import AtEnd, FakeFetch, KataCall, expect, expect_no_leaked_tasks, run, short
+from harness import AtEnd, FakeFetch, KataCall, expect, expect_no_leaked_tasks, run, same, short
 from harness.cleanup import as_function
 from harness.inputs import values
 
-# Hashable (the fakes key their calls by the resource), and passed on by identity: None, 0 and "" included.
+# Hashable (the fakes key their calls by the resource); values cross from the sandbox as data, so "passed on as it
+# is" means the same type and an equal value: None, 0, False and "" included.
 ticks = st.integers(0, 3)
 RESOURCE = "connection"
 
@@ -61,12 +62,12 @@ class Resource:
 
     def released_once(self) -> bool:
         """release called exactly once, with the resource, and finished by the time with_resource ended."""
-        return self.at_end.outcomes(self.release) == ["returned"] and self.release.calls[0].key is self.resource
+        return self.at_end.outcomes(self.release) == ["returned"] and same(self.release.calls[0].key, self.resource)
 
     def release_state(self, when: str) -> str:
         keys = self.release.keys
         wrong_key = ""
-        if keys and keys[0] is not self.resource:
+        if keys and not same(keys[0], self.resource):
             wrong_key = f"; release was given {short(keys[0])}, not the resource"
         return f"when with_resource {when}, " + self.at_end.describe(self.release, "release") + wrong_key
 
@@ -95,7 +96,7 @@ async def test_returns_the_work_result(kata, resource, value, acquire_ticks, wor
     )
     outcome = await run(fakes.call(kata))
     expect(
-        outcome.returned and outcome.value is value,
+        outcome.returned and same(outcome.value, value),
         saw=f"work returned {short(value)}, and {outcome.describe()}",
         expected=f"work's result, {short(value)}, returned as it is",
     )
@@ -105,7 +106,7 @@ async def test_returns_the_work_result(kata, resource, value, acquire_ticks, wor
         expected="exactly one call",
     )
     expect(
-        len(fakes.work.calls) == 1 and fakes.work.calls[0].key is resource,
+        len(fakes.work.calls) == 1 and same(fakes.work.calls[0].key, resource),
         saw=f"acquire returned {short(resource)}, then work was called with {short(fakes.work.keys)}",
         expected=f"one call of work, with that resource, {short(resource)}",
     )

@@ -1,7 +1,6 @@
 """Hidden suite: completion_order.in_completion_order(coro_fns), an async generator."""
 
-import contextlib
-import inspect
+import asyncio
 import math
 from collections import Counter
 
@@ -14,6 +13,7 @@ from harness import (
     KataCall,
     LoopErrors,
     LoopWatch,
+    Outcome,
     expect,
     expect_no_leaked_tasks,
     run,
@@ -23,40 +23,94 @@ from harness import (
     units,
 )
 from harness.inputs import text
-from harness.timing import real_perf_counter
+from harness.sandbox import RemoteObject, current_sandbox
+from harness.timing import real_perf_counter, real_sleep
 
 
-class Consumed:
-    """What the consumer saw: each item, how long after iteration began it came, and what the check noted."""
+class Consumer(KataCall):
+    """Iterates `in_completion_order(coro_fns)` from the judge as a careful consumer does: `async with
+    aclosing(...)`, `async for`, and a `break` after `stop_after` items. The generator stays in the sandbox:
+    each step is a call of its own methods there (`__aiter__`, then `__anext__` until StopAsyncIteration, then
+    `aclose`, whatever happened). `note()` is called as the first item arrives.
 
-    def __init__(self) -> None:
+    What the consumer saw: `items`, `times` (how long after iteration began each came), `noted`, and
+    `not_a_generator` (the type of what the function gave, when `async for` cannot iterate it). `cancel()`
+    cancels the consumer while it waits: the step under way receives CancelledError; `outcome()` is how the
+    iteration ended, as it would have for the consumer's own task."""
+
+    def __init__(self, kata, coro_fns, *, stop_after: int | None = None, note=None) -> None:
         self.items: list = []
         self.times: list[float] = []
         self.not_a_generator: str | None = None
         self.noted: object = None
+        self.step: KataCall | None = None
+        self.cancel_next = False
+        self.started = real_perf_counter()
+        self.task = asyncio.ensure_future(self._consume(kata, coro_fns, stop_after, note))
 
+    def cancel(self) -> None:
+        self.cancelling = asyncio.ensure_future(self._cancel())
 
-async def consume(kata, coro_fns, seen: Consumed, *, stop_after: int | None = None, note=None) -> None:
-    """Iterate `in_completion_order(coro_fns)` as a careful consumer does: `async with aclosing(...)`,
-    `async for`, and a `break` after `stop_after` items. `note()` is called as the first item arrives."""
-    results = kata.in_completion_order(coro_fns)
-    if not hasattr(results, "__aiter__"):
-        seen.not_a_generator = type(results).__name__
-        if inspect.isawaitable(results):
-            await results  # the stub raises NotImplementedError here: the kata is not started
-        return
-    started = real_perf_counter()
-    async with contextlib.aclosing(results):
-        async for item in results:
-            seen.items.append(item)
-            seen.times.append(real_perf_counter() - started)
-            if note is not None and len(seen.items) == 1:
-                seen.noted = note()
-            if stop_after is not None and len(seen.items) >= stop_after:
+    async def _cancel(self) -> None:
+        # The consumer's task is cancelled while it awaits the generator: once the sandbox has begun the step
+        # under way, or the next one.
+        await settle(1)
+        if self.step is not None and not self.step.task.done():
+            self.step.cancel()
+        else:
+            self.cancel_next = True
+
+    async def outcome(self) -> Outcome:
+        outcome = await self.task
+        outcome.elapsed = real_perf_counter() - self.started
+        return outcome
+
+    async def _call(self, call) -> Outcome:
+        self.step = KataCall(call)
+        if self.cancel_next:
+            self.cancel_next = False
+            await settle(1)  # the sandbox has begun the step
+            self.step.cancel()
+        return await self.step.outcome()
+
+    async def _consume(self, kata, coro_fns, stop_after, note) -> Outcome:
+        made = await self._call(kata.in_completion_order.in_loop_thread(coro_fns))
+        results = made.value
+        if not made.returned:
+            return made
+        if not isinstance(results, RemoteObject):
+            self.not_a_generator = type(results).__name__
+            return made
+        iterator = await self._call(results.method("__aiter__").in_loop_thread())
+        if not iterator.returned:
+            self.not_a_generator = results.type_name
+            if results.type_name == "coroutine":
+                # Closed unstarted (nothing ran), then run as the coroutine it is, for a moment: the stub raises
+                # NotImplementedError at once there, and the kata is "not started".
+                await run(results.method("close").in_loop_thread())
+                call = KataCall(kata.in_completion_order(coro_fns))
+                await settle()
+                call.cancel()
+                return await call.outcome()
+            return iterator
+        ended = Outcome()
+        while stop_after is None or len(self.items) < stop_after:
+            step = await self._call(iterator.value.method("__anext__")())
+            if isinstance(step.error, StopAsyncIteration):
                 break
+            if not step.returned:
+                ended = step
+                break
+            self.items.append(step.value)
+            self.times.append(real_perf_counter() - self.started)
+            if note is not None and len(self.items) == 1:
+                self.noted = note()
+        # aclosing's exit: what aclose() raises replaces what the loop ended with.
+        closed = await self._call(results.method("aclose")())
+        return ended if closed.returned else closed
 
 
-def expect_a_generator(seen: Consumed) -> None:
+def expect_a_generator(seen: Consumer) -> None:
     expect(
         seen.not_a_generator is None,
         saw=f"in_completion_order(...) gave a {seen.not_a_generator}, which `async for` cannot iterate",
@@ -65,14 +119,18 @@ def expect_a_generator(seen: Consumed) -> None:
     )
 
 
-def yielded_awaitables(seen: Consumed) -> bool:
-    return any(inspect.isawaitable(item) for item in seen.items)
+# What as_completed and create_task give, as the learner's objects cross: references to objects in the sandbox.
+AWAITABLE_TYPES = {"coroutine", "Future", "Task"}
+
+
+def yielded_awaitables(seen: Consumer) -> bool:
+    return any(isinstance(item, RemoteObject) and item.type_name in AWAITABLE_TYPES for item in seen.items)
 
 
 AWAITABLES = "awaitables were yielded as they are (as_completed gives awaitables): await each one and yield its result"
 
 
-def error_mistake(outcome, failure: BaseException, seen: Consumed) -> str:
+def error_mistake(outcome, failure: BaseException, seen: Consumer) -> str:
     """What usually stands between a call's exception and the consumer."""
     if yielded_awaitables(seen):
         return AWAITABLES
@@ -89,8 +147,13 @@ def callers(fake: FakeFetch, keys) -> list:
     return [fake.caller(key) for key in keys]
 
 
-def expect_cancelled(fake: FakeFetch, keys: list, after: str) -> None:
+async def expect_cancelled(fake: FakeFetch, keys: list, after: str) -> None:
     """Each of these calls received CancelledError: the one proof that the generator cancelled it."""
+    # A call cancelled and not waited for ends once its cleanup has (CANCEL_TAKES, 20 ms, in the judge): give it
+    # 0.2 s, ten times that, and far short of the 1 s (or never) an uncancelled call runs.
+    deadline = real_perf_counter() + units(2)
+    while any(call.key in keys for call in fake.running) and real_perf_counter() < deadline:
+        await real_sleep(0.001)
     how = {call.key: call.outcome for call in fake.calls}
     states = [how.get(key, "never called") for key in keys]
     if "never called" in states:
@@ -108,12 +171,14 @@ def expect_cancelled(fake: FakeFetch, keys: list, after: str) -> None:
     )
 
 
-# Ticks between one call's end and the next: room for any correct solution's consumer to take the first
-# result before the next call finishes, so the completion order is exact.
+# Turns of the sandbox's loop (FakeFetch with ticks) between one call's end and the next: room for any correct
+# solution to see the first end, and its consumer to take that result, before the next call finishes, so the completion
+# order is exact.
 SPACING = 10
-# Each function: (the slot in which it finishes, its result). Results include None, 0 and repeats.
+# Each function: (the slot in which it finishes, its result). Results include None, 0 and repeats. Six slots
+# for at most six functions: each turn costs a round trip to the sandbox.
 slotted = st.lists(
-    st.tuples(st.integers(0, 7), st.one_of(st.none(), st.integers(-2, 2), text(3))),
+    st.tuples(st.integers(0, 5), st.one_of(st.none(), st.integers(-2, 2), text(3))),
     max_size=6,
     unique_by=lambda pair: pair[0],
 )
@@ -131,8 +196,8 @@ async def test_yields_in_completion_order(kata, pairs):
         ticks=True,
         results=lambda index: pairs[index][1],
     )
-    seen = Consumed()
-    outcome = await run(consume(kata, callers(fake, range(len(pairs))), seen))
+    seen = Consumer(kata, callers(fake, range(len(pairs))))
+    outcome = await seen.outcome()
     expect_a_generator(seen)
     in_list_order = [value for _, value in pairs]
     expected = [value for _, value in sorted(pairs, key=lambda pair: pair[0])]
@@ -161,9 +226,9 @@ async def test_yields_in_completion_order(kata, pairs):
 async def test_all_run_at_once(kata):
     """Ten calls of 0.1 s run at the same time: all ten results in about 0.1 s, not 1 s."""
     fake = FakeFetch(delay=units(1))
-    seen = Consumed()
     async with LoopWatch() as watch:
-        outcome = await run(consume(kata, callers(fake, range(10)), seen))
+        seen = Consumer(kata, callers(fake, range(10)))
+        outcome = await seen.outcome()
     expect_a_generator(seen)
     results = [fake.results(key) for key in range(10)]
     expect(
@@ -182,8 +247,8 @@ async def test_first_result_comes_first(kata):
     """Three calls of 1 s and one of 0.1 s, the fast one listed last: its result comes after about 0.1 s."""
     fake = FakeFetch(delays={"fast": units(1)}, delay=units(10))
     keys = ["slow 1", "slow 2", "slow 3", "fast"]
-    seen = Consumed()
-    outcome = await run(consume(kata, callers(fake, keys), seen, stop_after=1, note=lambda: len(fake.running)))
+    seen = Consumer(kata, callers(fake, keys), stop_after=1, note=lambda: len(fake.running))
+    outcome = await seen.outcome()
     expect_a_generator(seen)
     expect(
         seen.items == [fake.results("fast")],
@@ -211,8 +276,8 @@ async def test_early_close_cancels_the_rest(kata):
     # The three slow calls would take 1 s: a correct solution cancels them within a few loop iterations.
     fake = FakeFetch(delays={"fast": 0}, delay=units(10))
     slow = ["slow 1", "slow 2", "slow 3"]
-    seen = Consumed()
-    outcome = await run(consume(kata, callers(fake, ["slow 1", "fast", "slow 2", "slow 3"]), seen, stop_after=1))
+    seen = Consumer(kata, callers(fake, ["slow 1", "fast", "slow 2", "slow 3"]), stop_after=1)
+    outcome = await seen.outcome()
     expect_a_generator(seen)
     expect(
         seen.items == [fake.results("fast")],
@@ -227,7 +292,7 @@ async def test_early_close_cancels_the_rest(kata):
         mistake="the cleanup raised something, or swallowed GeneratorExit and yielded again",
     )
     await settle()
-    expect_cancelled(fake, slow, after="after aclose()")
+    await expect_cancelled(fake, slow, after="after aclose()")
     await expect_no_leaked_tasks(after="the generator was closed")
 
 
@@ -236,8 +301,8 @@ async def test_error_propagates_unchanged(kata):
     """A call that raises: that very exception comes out of the iteration, after the earlier results."""
     failure = LookupError("no such page")
     fake = FakeFetch(delays={"fast": 1, "bad": 12}, delay=math.inf, ticks=True, errors={"bad": failure})
-    seen = Consumed()
-    outcome = await run(consume(kata, callers(fake, ["fast", "bad", "slow"]), seen))
+    seen = Consumer(kata, callers(fake, ["fast", "bad", "slow"]))
+    outcome = await seen.outcome()
     expect_a_generator(seen)
     expect(
         outcome.error is failure,
@@ -259,9 +324,10 @@ async def test_error_cancels_the_rest(kata):
     failures = {"bad": LookupError("no such page"), "later": ValueError("also failed, later")}
     fake = FakeFetch(delays={"bad": 2, "later": 40}, delay=math.inf, ticks=True, errors=failures)
     async with LoopErrors() as loop_errors:
-        seen = Consumed()
-        outcome = await run(consume(kata, callers(fake, ["bad", "later", "slow"]), seen))
-        await settle(60)  # the later failure would have happened by now, had it not been cancelled
+        seen = Consumer(kata, callers(fake, ["bad", "later", "slow"]))
+        outcome = await seen.outcome()
+        await current_sandbox().turns(60)  # the later failure would have happened by now, had it not been cancelled
+        await settle()
     expect_a_generator(seen)
     expect(
         outcome.error is failures["bad"],
@@ -270,7 +336,7 @@ async def test_error_cancels_the_rest(kata):
         expected=f"that very exception, {short(failures['bad'])}, raised out of the async for",
         mistake=error_mistake(outcome, failures["bad"], seen),
     )
-    expect_cancelled(fake, ["later", "slow"], after="after the error")
+    await expect_cancelled(fake, ["later", "slow"], after="after the error")
     await expect_no_leaked_tasks(after="the error")
     loop_errors.expect_none()
 
@@ -279,13 +345,12 @@ async def test_error_cancels_the_rest(kata):
 async def test_cancelled_consumer_cancels_the_rest(kata):
     """The consumer is cancelled while it waits for the next result: it ends cancelled, and so does every call."""
     fake = FakeFetch(delays={"fast": 1}, delay=math.inf, ticks=True)
-    seen = Consumed()
-    call = KataCall(consume(kata, callers(fake, ["fast", "never 1", "never 2"]), seen))
-    await call.until_called(fake)
+    seen = Consumer(kata, callers(fake, ["fast", "never 1", "never 2"]))
+    await seen.until_called(fake)
     await settle(10)  # every call has started, the fast result has been yielded: the consumer waits for the next
-    waiting = not call.task.done()
-    call.cancel()
-    outcome = await call.outcome()
+    waiting = not seen.task.done()
+    seen.cancel()
+    outcome = await seen.outcome()
     expect_a_generator(seen)
     expect(
         waiting,
@@ -302,5 +367,5 @@ async def test_cancelled_consumer_cancels_the_rest(kata):
         "the iteration ended quietly: clean up in a finally and let it propagate",
     )
     await settle()
-    expect_cancelled(fake, ["never 1", "never 2"], after="after the consumer was cancelled")
+    await expect_cancelled(fake, ["never 1", "never 2"], after="after the consumer was cancelled")
     await expect_no_leaked_tasks(after="the consumer was cancelled")

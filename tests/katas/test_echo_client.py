@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from harness import LoopErrors, LoopWatch, Stopwatch, expect, expect_no_leaked_tasks, run, seconds, settle, short, units
 from harness.inputs import text
-from harness.network import HOST, EchoPeer, LoopGuard, LoopHeld, StreamSpy, refused_port
+from harness.network import HOST, EchoPeer, LoopHold, WaitClosedWatch, refused_port
 from harness.timing import real_sleep
 
 # Any unicode but the newline that ends a line: empty, padded with spaces, tabs and carriage returns included.
@@ -19,7 +19,7 @@ messages_strategy = st.lists(text(8), max_size=6)
 def loop_never_held():
     """Code that held the event loop for good in one check would hold it again in the next: fail at once."""
     expect(
-        not LoopGuard.ever_fired,
+        not LoopHold.ever,
         saw="in an earlier check, your code held the event loop for good (a loop that never paused) and was "
         "stopped: this check did not run it again",
         expected="every wait awaited, so the event loop keeps running",
@@ -36,22 +36,12 @@ def noted(peer: EchoPeer) -> str:
 
 def error_mistake(outcome) -> str | None:
     """The usual cause of an exception out of the learner's code in these checks."""
-    if isinstance(outcome.error, LoopHeld):
-        return (
-            "it held the event loop for good and was stopped: a loop around a read that returns b'' at once "
-            "(the connection is closed) never ends. Stop when a read returns b''"
-        )
     if isinstance(outcome.error, UnicodeEncodeError):
         return "messages are any unicode text: encode them as UTF-8 (message.encode())"
     if isinstance(outcome.error, UnicodeDecodeError):
         return (
             "a reply could not be decoded: a reply read in pieces can be cut inside a character. Read the whole "
             "line (readline()), then decode it as UTF-8 (.decode())"
-        )
-    if isinstance(outcome.error, TimeoutError) and str(outcome.error) == "timed out":
-        return (
-            "that is a blocking socket timing out: a plain socket blocks the whole event loop, and with it the "
-            "server this check runs on it. Use asyncio.open_connection, whose reads are awaited"
         )
     return None
 
@@ -96,7 +86,7 @@ def refused_mistake(outcome) -> str:
 @example([])
 async def test_echoes_any_message(kata, messages):
     """Any messages (unicode, empty, padded with spaces) go out one per connection and come back as they were."""
-    async with EchoPeer() as peer, StreamSpy(peer.port):
+    async with EchoPeer() as peer:
         outcome = await run(kata.echo_all(peer.host, peer.port, messages))
     expect(
         outcome.returned and outcome.value == messages,
@@ -119,7 +109,7 @@ async def test_replies_in_message_order(kata):
     """Replies that arrive last message first still come back in message order."""
     messages = ["first", "second", "third", "fourth"]
     # The server holds every reply until all four lines are in, then answers fourth, third, second, first.
-    async with EchoPeer(gather=len(messages), order=messages[::-1]) as peer, StreamSpy(peer.port):
+    async with EchoPeer(gather=len(messages), order=messages[::-1]) as peer:
         outcome = await run(kata.echo_all(peer.host, peer.port, messages))
     expect(
         outcome.returned and outcome.value == messages,
@@ -133,7 +123,7 @@ async def test_replies_in_message_order(kata):
 async def test_every_connection_closed(kata):
     """After it returns, the server sees every connection closed by the client."""
     messages = ["one", "two", "three"]
-    async with EchoPeer() as peer, StreamSpy(peer.port):
+    async with EchoPeer() as peer:
         outcome = await run(kata.echo_all(peer.host, peer.port, messages))
         await peer.until_ended()  # a closed connection reaches the server a few loop iterations later
     expect(
@@ -155,37 +145,36 @@ async def test_every_connection_closed(kata):
 async def test_waits_until_closed(kata):
     """Every connection is closed and waited for (await writer.wait_closed()) by the time it returns."""
     messages = ["one", "two", "three"]
-    async with EchoPeer() as peer, StreamSpy(peer.port) as spy:
-
-        async def echo_all_then_look():
-            try:
-                return await kata.echo_all(peer.host, peer.port, messages)
-            finally:
-                spy.snapshot()  # the moment it returns: later, a close may have completed by itself
-
-        outcome = await run(echo_all_then_look())
+    async with EchoPeer() as peer:
+        call = kata.echo_all(peer.host, peer.port, messages)
+        peer.watch_end(call)  # the moment it returns: later, a close may have completed by itself
+        async with WaitClosedWatch() as closing:
+            outcome = await run(call)
     expect(
         outcome.returned and outcome.value == messages,
         saw=f"{outcome.describe()}{noted(peer)}",
         expected=f"the replies {short(messages)}",
         mistake=reply_mistake(outcome, messages, peer),
     )
-    at_return = spy.at_return or []
-    closed = sum(entry.closed or entry.waited for entry in at_return)
-    waited = sum(entry.waited for entry in at_return)
-    if not at_return:
-        mistake = "the connections were not opened with asyncio.open_connection (streams)"
-    elif closed < len(at_return):
-        mistake = "the connection is never closed: call writer.close(), then await writer.wait_closed()"
+    # Closed: the server had the client's FIN (or reset) when the judge learned the call ended; on loopback a
+    # close delivers it at once. Waited for: the sandbox's word, which can only fail the check.
+    closed = sum(bool(conn.closed_at_end) for conn in peer.connections)
+    waited = sum(conn.port in closing.waited for conn in peer.connections)
+    if closed < len(peer.connections):
+        mistake = (
+            "a connection was still open when it returned: call writer.close(), then await writer.wait_closed(), "
+            "before returning"
+        )
     else:
         mistake = (
-            "close() only starts closing the connection: await writer.wait_closed() waits until it is "
-            "closed (in a finally: block, it happens on every path)"
+            "close() only starts closing the connection (and one never closed is closed only when it is "
+            "garbage): call writer.close(), then await writer.wait_closed(), which waits until it is closed "
+            "(in a finally: block, it happens on every path)"
         )
     expect(
-        len(at_return) == len(messages) and waited == len(at_return),
-        saw=f"when it returned, of {len(at_return)} stream connection(s) opened, {closed} had been closed "
-        f"and {waited} waited for with wait_closed()",
+        len(peer.connections) == len(messages) and closed == waited == len(peer.connections),
+        saw=f"when it returned, the server had seen {closed} of its {len(peer.connections)} connection(s) closed "
+        f"by the client, and {waited} had been waited for with wait_closed()",
         expected=f"{len(messages)} connections, each closed and waited for before it returns",
         mistake=mistake,
     )
@@ -197,7 +186,7 @@ async def test_connections_run_at_once(kata):
     messages = [f"message {index}" for index in range(10)]
     delay = units(1)
     # The server holds every reply until all ten lines are in (at most 0.3 s), then answers each after 0.1 s.
-    async with EchoPeer(delay=delay, gather=len(messages)) as peer, StreamSpy(peer.port):
+    async with EchoPeer(delay=delay, gather=len(messages)) as peer:
         with Stopwatch() as watch:
             outcome = await run(kata.echo_all(peer.host, peer.port, messages))
     expect(
@@ -228,9 +217,10 @@ async def test_connections_run_at_once(kata):
 @pytest.mark.category("concurrency")
 async def test_event_loop_stays_free(kata):
     """While the connections wait for their replies, the event loop keeps running other tasks."""
-    async with EchoPeer(delay=units(2)) as peer, StreamSpy(peer.port):
+    async with EchoPeer(delay=units(2)) as peer:
+        call = kata.echo_all(peer.host, peer.port, ["a", "b", "c"])  # first: the sandbox the watch is to ping
         async with LoopWatch() as watch:
-            outcome = await run(kata.echo_all(peer.host, peer.port, ["a", "b", "c"]))
+            outcome = await run(call)
     watch.expect_free()
     expect(
         outcome.returned,

@@ -1,6 +1,7 @@
 """Hidden suite: echo_server.start_echo_server(host, port)."""
 
 import asyncio
+import contextlib
 import socket
 from contextlib import asynccontextmanager
 
@@ -8,9 +9,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from harness import KataCall, LoopWatch, Stopwatch, expect, seconds, settle, short, units
-from harness.checks import describe_error, leaked_tasks
-from harness.network import GUARD_LIMIT, HOST, PATIENCE, LineClient, LoopGuard, StreamSpy
+from harness import KataCall, LoopWatch, Stopwatch, expect, run, seconds, settle, short, units
+from harness.checks import leaked_tasks
+from harness.network import HOLD_LIMIT, HOST, PATIENCE, LineClient, LoopHold, stopped
+from harness.sandbox import RemoteObject, SandboxEnded, current_sandbox
 from harness.timing import real_sleep
 
 # A correct start_echo_server returns within milliseconds; one that awaits serve_forever() never does.
@@ -41,36 +43,87 @@ def difference(got: bytes, sent: bytes) -> str:
     return f"{short(got)}, which differs from byte {same} on: {short(got[same:])} instead of {short(sent[same:])}"
 
 
-def listening_port(server) -> int | None:
-    """The port the server listens on at 127.0.0.1, if it does."""
-    for sock in getattr(server, "sockets", None) or ():
-        address = sock.getsockname()
-        if sock.family == socket.AF_INET and address[0] == HOST:
-            return address[1]
+def addresses(server: RemoteObject) -> list:
+    """The addresses the learner's server listens on, as the sandbox described it."""
+    return [
+        tuple(entry[1])
+        for entry in server.description.get("sockets") or ()
+        if isinstance(entry, list) and len(entry) == 2
+    ]
+
+
+def listening_port(server: RemoteObject) -> int | None:
+    """The port the server listens on at 127.0.0.1, if it does (the sandbox's description: it can only fail a
+    check; the clients that then connect to that port are the judge's own evidence)."""
+    for entry in server.description.get("sockets") or ():
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == socket.AF_INET and isinstance(entry[1], list):
+            host, port = (entry[1] + [None, None])[:2]
+            if host == HOST and isinstance(port, int):
+                return port
     return None
 
 
+def is_server(value) -> bool:
+    return isinstance(value, RemoteObject) and value.description.get("asyncio.Server") is True
+
+
+async def close_server(server: RemoteObject) -> None:
+    """Close the learner's server in the sandbox, if the sandbox still runs."""
+    with contextlib.suppress(SandboxEnded):
+        await run(server.method("close").in_loop_thread())
+        call = KataCall(server.method("wait_closed")())
+        done, _ = await asyncio.wait([call.task], timeout=units(5))
+        if not done:
+            call.cancel()
+        await call.outcome()
+
+
 class Served:
-    """The learner's server as a check sees it: its port, and what its handlers raised."""
+    """`async with Served() as served:` the learner's server as a check sees it: its port, and what the sandbox's
+    event loop reported meanwhile, such as an exception that escaped a handler (the sandbox's own report: it can
+    only fail a check). Inside the block `await served.crashed()` asks for the latest; after it, `errors` holds
+    what was reported until then: what the cleanup causes is not the learner's doing."""
 
     def __init__(self) -> None:
         self.port = 0
         self.errors: list[str] = []
-        self.over = False  # the check is over: what the cleanup causes is not the learner's doing
+        self._open = False
 
-    def record(self, loop, context: dict) -> None:
-        if not self.over:
-            error = context.get("exception")
-            self.errors.append(describe_error(error) if error is not None else context.get("message", "an error"))
+    async def _reported(self) -> list[str]:
+        # No settling, no garbage collected: a handler's exception is reported the moment the handler ends.
+        answer = await self._sandbox.probe("settle", iterations=0)
+        return [text for text in answer["loop_errors"] if isinstance(text, str)]
 
-    @property
-    def crashed(self) -> str:
+    async def _update(self) -> None:
+        if self._open:
+            with contextlib.suppress(SandboxEnded):
+                self.errors = (await self._reported())[self._before :]
+
+    async def __aenter__(self) -> "Served":
+        self._sandbox = current_sandbox()
+        self._before = len(await self._reported())
+        self._open = True
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self._update()
+        self._open = False
+
+    async def crashed(self) -> str:
         """'; the server's handler raised ...', to add to what a check saw."""
-        return f"; the server's handler raised {self.errors[0]}" if self.errors else ""
+        await self._update()
+        if not self.errors:
+            return ""
+        error = self.errors[0]
+        if error.startswith(HANDLER_RAISED):
+            return f"; the server's handler raised {error.removeprefix(HANDLER_RAISED)}"
+        return f"; the event loop reported {error}"
 
 
-# Set once start_echo_server has not returned (LoopGuard.ever_fired, once a handler has held the event loop for
-# good): every later check fails at once, as it would after another wait for the same mistake.
+# How asyncio reports an exception that escaped a handler of asyncio.start_server's.
+HANDLER_RAISED = "Unhandled exception in client_connected_cb: "
+# Set once start_echo_server has not returned (LoopHold.ever, once a handler has held the event loop for good):
+# every later check fails at once, as it would after another wait for the same mistake.
 never_returned = False
 NO_ECHO = (
     "nothing came back while the client was connected: echo each line as soon as it has arrived (readline(), "
@@ -80,6 +133,7 @@ SERVES_FOREVER = (
     "it awaits server.serve_forever() (or waits in `async with server:`), which runs until the server "
     "is closed: return the server asyncio.start_server gives you"
 )
+HELD_EXPECTED = "a handler that awaits more data, and ends once its client has closed its side"
 HELD_MISTAKE = (
     "a loop that never stops at end of file: once the client has closed its side, readline() (or "
     "read()) returns b'' at once, every time, without waiting. Stop (break) when it returns b''"
@@ -90,35 +144,29 @@ HELD_MISTAKE = (
 async def serving(kata, port: int = 0):
     """`async with serving(kata) as served:` the learner's server, started on 127.0.0.1 (`served.port`), with
     what its handlers raise recorded (`served.errors`); closed at the end. A handler that holds the event loop
-    for good is stopped after a second, and the check fails saying so."""
-    expect(
-        not never_returned,
-        saw=f"in an earlier check, start_echo_server had not returned after {seconds(START_LIMIT)}: this check "
-        "did not call it again",
-        expected="it returns the server as soon as it is listening",
-        mistake=SERVES_FOREVER,
-    )
-    expect(
-        not LoopGuard.ever_fired,
-        saw=f"in an earlier check, the server's handler held the event loop for {seconds(GUARD_LIMIT)} without "
-        "pausing, and was stopped: this check did not start the server again",
-        expected="a handler that awaits more data, and ends once its client has closed its side",
-        mistake=HELD_MISTAKE,
-    )
-    async with LoopGuard() as guard:
-        try:
-            async with started(kata, port) as served:
-                yield served
-        except AssertionError:
-            if not guard.fired:
-                raise
-    expect(
-        not guard.fired,
-        saw=f"the server's handler held the event loop for {seconds(GUARD_LIMIT)} without pausing (after a "
+    for good is stopped, and the check fails saying so."""
+    if never_returned:
+        raise stopped(
+            saw=f"in an earlier check, start_echo_server had not returned after {seconds(START_LIMIT)}: this check "
+            "did not call it again",
+            expected="it returns the server as soon as it is listening",
+            mistake=SERVES_FOREVER,
+        )
+    if LoopHold.ever:
+        raise stopped(
+            saw=f"in an earlier check, the server's handler held the event loop for {seconds(HOLD_LIMIT)} without "
+            "pausing, and was stopped: this check did not start the server again",
+            expected=HELD_EXPECTED,
+            mistake=HELD_MISTAKE,
+        )
+    held = LoopHold(
+        saw=f"the server's handler held the event loop for {seconds(HOLD_LIMIT)} without pausing (after a "
         "client closed its side), and was stopped",
-        expected="a handler that awaits more data, and ends once its client has closed its side",
+        expected=HELD_EXPECTED,
         mistake=HELD_MISTAKE,
     )
+    async with held, started(kata, port) as served:
+        yield served
 
 
 @asynccontextmanager
@@ -130,8 +178,7 @@ async def started(kata, port: int):
         never_returned = True
         call.cancel()
         await call.outcome()
-        expect(
-            False,
+        raise stopped(
             saw=f"start_echo_server had not returned after {seconds(START_LIMIT)}",
             expected="it returns the server as soon as it is listening",
             mistake=SERVES_FOREVER,
@@ -139,46 +186,32 @@ async def started(kata, port: int):
     outcome = await call.outcome()
     server = outcome.value
     expect(
-        outcome.returned and isinstance(server, asyncio.Server),
+        outcome.returned and is_server(server),
         saw=outcome.describe(),
         expected="an asyncio.Server, as `await asyncio.start_server(...)` returns",
         mistake="the server from asyncio.start_server was not returned (no `return`, or not awaited?)"
         if outcome.returned
         else None,
     )
-    loop = asyncio.get_running_loop()
-    previous = loop.get_exception_handler()
-    served = Served()
-    loop.set_exception_handler(served.record)
     try:
-        async with StreamSpy(0, side="server") as spy:
-            bound = listening_port(server)
-            expect(
-                bound is not None,
-                saw=f"the server listens on {short([sock.getsockname() for sock in server.sockets or ()])}",
-                expected=f"it listens on {HOST}, the host it was given",
-                mistake="the host argument was not passed on to asyncio.start_server",
-            )
-            expect(
-                server.is_serving(),
-                saw="the server it returned is not serving: it accepts no connection",
-                expected="a server already serving, as asyncio.start_server returns it by default",
-                mistake="start_serving=False was passed and server.start_serving() never awaited",
-            )
-            served.port = spy.port = bound
-            try:
-                yield served
-            finally:
-                served.over = True
+        bound = listening_port(server)
+        expect(
+            bound is not None,
+            saw=f"the server listens on {short(addresses(server))}",
+            expected=f"it listens on {HOST}, the host it was given",
+            mistake="the host argument was not passed on to asyncio.start_server",
+        )
+        expect(
+            server.description.get("serving") is True,
+            saw="the server it returned is not serving: it accepts no connection",
+            expected="a server already serving, as asyncio.start_server returns it by default",
+            mistake="start_serving=False was passed and server.start_serving() never awaited",
+        )
+        async with Served() as served:
+            served.port = bound
+            yield served
     finally:
-        server.close()
-        try:
-            async with asyncio.timeout(units(5)):
-                await server.wait_closed()
-        except TimeoutError:
-            pass
-        await settle()
-        loop.set_exception_handler(previous)
+        await close_server(server)
 
 
 async def connect(port: int) -> LineClient:
@@ -225,7 +258,7 @@ async def test_returns_a_serving_server(kata):
         echo = await client.read_line()
     expect(
         echo == b"hello\n",
-        saw=f"a client sent b'hello\\n' and got back {got(echo)}{served.crashed}",
+        saw=f"a client sent b'hello\\n' and got back {got(echo)}{await served.crashed()}",
         expected="b'hello\\n' back",
         mistake=NO_ECHO if echo is None else None,
     )
@@ -238,13 +271,14 @@ async def test_listens_on_the_port_given(kata):
         probe.bind((HOST, 0))
         wanted = probe.getsockname()[1]
     async with serving(kata, wanted) as served:
-        pass
-    expect(
-        served.port == wanted,
-        saw=f"asked for port {wanted}, the server listens on port {served.port}",
-        expected=f"it listens on port {wanted}",
-        mistake="the port argument was not passed on to asyncio.start_server",
-    )
+        expect(
+            served.port == wanted,
+            saw=f"asked for port {wanted}, the server listens on port {served.port}",
+            expected=f"it listens on port {wanted}",
+            mistake="the port argument was not passed on to asyncio.start_server",
+        )
+        async with clients(wanted, 1):  # the sandbox said so; a client connecting there is the judge's own evidence
+            pass
 
 
 @pytest.mark.category("correctness")
@@ -257,7 +291,7 @@ async def test_echoes_every_line(kata, pieces):
     async with serving(kata) as served, clients(served.port, 1) as (client,):
         for piece in pieces:
             await client.send(piece)
-            await settle(3)
+            await current_sandbox().turns(1)
         await client.end()
         echoed = await client.read_bytes(len(payload))
         echoed += await client.listen(0)
@@ -270,7 +304,7 @@ async def test_echoes_every_line(kata, pieces):
     expect(
         echoed == payload,
         saw=f"a client sent {short(payload)} in {len(pieces)} piece(s), closed its side, and got back "
-        f"{difference(echoed, payload)}{served.crashed}",
+        f"{difference(echoed, payload)}{await served.crashed()}",
         expected="exactly the bytes it sent",
         mistake=mistake,
     )
@@ -287,7 +321,7 @@ async def test_answers_each_line_at_once(kata):
             expect(
                 echoed == sent,
                 saw=f"a client sent {short(sent)} and, within {seconds(PATIENCE)}, got back "
-                f"{short(echoed + client.received)}{served.crashed}",
+                f"{short(echoed + client.received)}{await served.crashed()}",
                 expected=f"{short(sent)} back at once, with the connection still open",
                 mistake="the lines are sent back only when the client closes (read() until end of file?), "
                 "or only the first of several lines that arrived together",
@@ -311,7 +345,7 @@ async def test_half_line_is_held_back(kata):
     )
     expect(
         echo == b"half a line\n",
-        saw=f"then it sent b'ne\\n' and got back {got(echo)}{served.crashed}",
+        saw=f"then it sent b'ne\\n' and got back {got(echo)}{await served.crashed()}",
         expected="b'half a line\\n'",
         mistake=NO_ECHO if echo is None else None,
     )
@@ -327,7 +361,8 @@ async def test_echoes_the_last_partial_line(kata):
         echoed += await client.listen(0)
     expect(
         echoed == b"first\nlast, no newline",
-        saw=f"a client sent b'first\\nlast, no newline', closed its side, and got back {short(echoed)}{served.crashed}",
+        saw=f"a client sent b'first\\nlast, no newline', closed its side, and got back {short(echoed)}"
+        f"{await served.crashed()}",
         expected="b'first\\nlast, no newline': the last line as it is, without b'\\n'",
         mistake="at end of file the partial line was dropped: readline() returns it (readuntil() raises "
         "IncompleteReadError, whose .partial holds it)"
@@ -343,13 +378,13 @@ async def test_echoes_a_long_line(kata):
     async with serving(kata) as served, clients(served.port, 1) as (client,):
         for start in range(0, len(line), 1000):
             await client.send(line[start : start + 1000])
-            await settle(3)
+            await current_sandbox().turns(1)
         echo = await client.read_bytes(len(line))
         echo += await client.listen(0)
     expect(
         echo == line,
         saw=f"a client sent a line of {len(line)} bytes in pieces and got back {len(echo)} bytes"
-        f"{'' if line.startswith(echo) else ', not the same'}{served.crashed}",
+        f"{'' if line.startswith(echo) else ', not the same'}{await served.crashed()}",
         expected=f"the same {len(line)} bytes",
         mistake=decoding_mistake(served)
         or (
@@ -368,7 +403,7 @@ async def test_closes_when_the_client_does(kata):
         echo = await talker.read_line()
         expect(
             echo == b"bye\n",
-            saw=f"a client sent b'bye\\n' and got back {got(echo)}{served.crashed}",
+            saw=f"a client sent b'bye\\n' and got back {got(echo)}{await served.crashed()}",
             expected="b'bye\\n'",
             mistake=NO_ECHO if echo is None else None,
         )
@@ -392,7 +427,7 @@ async def test_stalled_client_delays_nobody(kata):
             echo = await alone.read_line()
         expect(
             echo == b"alone\n",
-            saw=f"a client on its own sent b'alone\\n' and got back {got(echo)}{served.crashed}",
+            saw=f"a client on its own sent b'alone\\n' and got back {got(echo)}{await served.crashed()}",
             expected="b'alone\\n'",
             mistake=NO_ECHO if echo is None else None,
         )
@@ -414,7 +449,7 @@ async def test_stalled_client_delays_nobody(kata):
             expect(
                 all(echoed),
                 saw=f"while one client stalled in the middle of a line, {sum(echoed)} of 10 other clients got their "
-                f"line back (after {seconds(watch.elapsed)}){served.crashed}",
+                f"line back (after {seconds(watch.elapsed)}){await served.crashed()}",
                 expected="all 10 served at once",
                 mistake="one client at a time (a lock around the handler?): each client has its own handler task, "
                 "running alongside the others, when asyncio.start_server calls it",
@@ -423,7 +458,7 @@ async def test_stalled_client_delays_nobody(kata):
             stalled_echo = await stalled.read_line()
     expect(
         stalled_echo == b"stalled, half a line\n",
-        saw=f"the stalled client then finished its line and got back {got(stalled_echo)}{served.crashed}",
+        saw=f"the stalled client then finished its line and got back {got(stalled_echo)}{await served.crashed()}",
         expected="b'stalled, half a line\\n'",
     )
 
@@ -448,7 +483,7 @@ async def test_many_clients_at_once(kata):
     expect(
         echoed == count and watch.elapsed <= bound,
         saw=f"{count} clients connected at once, each in the middle of a line: {echoed} got their line back, "
-        f"after {seconds(watch.elapsed)}{served.crashed}",
+        f"after {seconds(watch.elapsed)}{await served.crashed()}",
         expected=f"all {count} echoed, within {seconds(bound)}",
         mistake=NO_ECHO
         if echoed == 0
@@ -478,7 +513,7 @@ async def test_event_loop_stays_free(kata):
     watch.expect_free()
     expect(
         all(answered),
-        saw=f"{answered.count(False)} of 5 clients did not get their lines back{served.crashed}",
+        saw=f"{answered.count(False)} of 5 clients did not get their lines back{await served.crashed()}",
         expected="every line echoed",
         mistake=NO_ECHO
         if not any(answered)
@@ -499,10 +534,9 @@ async def test_port_in_use_raises(kata):
             call.cancel()
         outcome = await call.outcome()
     where = ""
-    if outcome.returned and isinstance(outcome.value, asyncio.Server):
-        where = f" (a server listening on {short([sock.getsockname() for sock in outcome.value.sockets])})"
-        outcome.value.close()
-        await outcome.value.wait_closed()
+    if outcome.returned and is_server(outcome.value):
+        where = f" (a server listening on {short(addresses(outcome.value))})"
+        await close_server(outcome.value)
     if outcome.returned:
         mistake = "the error was caught, or another port taken instead: the caller asked for that port"
     elif outcome.cancelled:
@@ -524,10 +558,10 @@ async def test_no_error_when_clients_close(kata):
         async with clients(served.port, 3) as (full, partial, silent):
             await full.send(b"a line\n")
             await partial.send(b"half a")
-            await settle(5)
+            await current_sandbox().turns(5)
             await asyncio.gather(full.finish(), partial.finish(), silent.finish())
         await settle(10)
-        running = leaked_tasks()
+        running = await leaked_tasks()
     expect(
         not served.errors,
         saw="the event loop reported, from the server's handler: " + "; ".join(served.errors),
@@ -537,7 +571,7 @@ async def test_no_error_when_clients_close(kata):
     )
     expect(
         not running,
-        saw=f"{len(running)} task(s) still running after every client had closed its connection",
+        saw=f"{running} task(s) still running after every client had closed its connection",
         expected="each client's handler ends once its client has closed its side",
         mistake="the handler waits for something more after the read that returned b'': close and return",
     )

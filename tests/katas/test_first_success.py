@@ -25,9 +25,10 @@ from harness import (
 from harness.checks import SEVERAL_DONE_AT_ONCE
 from harness.cleanup import GatedFetch
 
-# Attempts finish at "levels" LEVEL loop iterations apart: far more than any solution needs to notice that one
-# has finished, so "the first to succeed" is never in doubt; attempts on the same level finish together, and
-# then any of them may win. Each waits at least one iteration, so every call has started before any ends.
+# Attempts finish at "levels" LEVEL turns of the sandbox's event loop apart (FakeFetch with ticks): far more than any
+# solution needs to notice that one has finished, so "the first to succeed" is never in doubt; attempts on the
+# same level finish together, and then any of them may win. Each waits at least one turn, so every call has
+# started before any ends.
 LEVEL = 10
 # Calls ending together, in rounds: a function that leaves some done task unexamined goes unnoticed only if
 # asyncio happens to report that task last, (1/6) ** 8 of the time.
@@ -43,8 +44,8 @@ def iterations(level: int) -> int:
 
 
 def attempts(pattern) -> tuple[FakeFetch, list, dict]:
-    """A fake whose key f<i> returns or raises after iterations(level) loop iterations, the functions calling
-    it, and the exception each failing key raises."""
+    """A fake whose key f<i> returns or raises after iterations(level) turns of the sandbox's loop, the functions
+    calling it, and the exception each failing key raises."""
     keys = [f"f{index}" for index in range(len(pattern))]
     errors = {key: ConnectionError(f"{key} is down") for key, (_, fails) in zip(keys, pattern, strict=False) if fails}
     delays = {key: iterations(level) for key, (level, _) in zip(keys, pattern, strict=False)}

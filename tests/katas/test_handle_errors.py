@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness import FakeFetch, KataCall, expect, run, short
+from harness import FakeFetch, KataCall, expect, run, same, short
 from harness.inputs import text, values
 
 errors = st.sampled_from(
@@ -33,7 +33,7 @@ async def test_returns_the_fetched_value(kata, value, key):
     default = object()
     outcome = await run(kata.fetch_or_default(fake, key, default))
     expect(
-        outcome.returned and outcome.value is value,
+        outcome.returned and same(outcome.value, value),
         saw=f"fetch returned {short(value)}, and "
         + ("the default came back" if outcome.value is default else outcome.describe()),
         expected=f"the fetched value, {short(value)}",

@@ -4,8 +4,9 @@ from collections import Counter
 
 import pytest
 
-from harness import FakeFetch, expect, run, seconds, short, units
-from harness.processes import Heartbeat, PipelineFetch, ProcessLog, UntilParsed, page, parse_page, parsed
+from harness import FakeFetch, LoopWatch, expect, run, seconds, short, units
+from harness.processes import PipelineFetch, ProcessLog, UntilParsed, expect_free_during, page, parsed
+from harness.tasks import Rendezvous
 
 # The worker processes of the pool-shutdown checks take 0.25 s to exit once told to: a pool shut down and waited
 # for has none left when fetch_and_parse returns; a pool left to wind down by itself still has every one of them
@@ -21,10 +22,12 @@ def parsed_pages(urls: list[str]) -> list[str]:
 async def test_results_in_url_order(kata):
     """Each url is fetched once, each body parsed once, and the results come back in url order."""
     urls = ["a", "b", "ü-page", "d", "e"]
-    # Delays in loop iterations: "e" arrives first, "a" last, so it is also parsed last.
-    fetch = FakeFetch(delays={"a": 8, "b": 6, "ü-page": 4, "d": 2, "e": 0}, ticks=True, results=page)
+    # "e" arrives first, "a" last (0.05 s apart: the judge's loop iterations are no clock for calls made in another
+    # process), so it is also parsed last.
+    delays = {"a": units(2), "b": units(1.5), "ü-page": units(1), "d": units(0.5), "e": 0}
+    fetch = FakeFetch(delays=delays, results=page)
     log = ProcessLog()
-    outcome = await run(kata.fetch_and_parse(fetch, parse_page, urls, 2))
+    outcome = await run(kata.fetch_and_parse(fetch, log.parse_page, urls, 2))
     expected = parsed_pages(urls)
     expect(
         outcome.returned and list(outcome.value or []) == expected,
@@ -52,7 +55,7 @@ async def test_no_urls_gives_empty_list(kata):
     """No urls: returns [] and fetches and parses nothing."""
     fetch = FakeFetch(results=page)
     log = ProcessLog()
-    outcome = await run(kata.fetch_and_parse(fetch, parse_page, [], 2))
+    outcome = await run(kata.fetch_and_parse(fetch, log.parse_page, [], 2))
     expect(
         outcome.returned and outcome.value == [] and not fetch.calls and not log.calls,
         saw=f"{outcome.describe()}, with {len(fetch.calls)} fetch call(s) and {len(log.calls)} parse call(s)",
@@ -65,7 +68,7 @@ async def test_pool_is_shut_down_on_return(kata):
     """When fetch_and_parse returns, the pool is shut down: no process parse ran in is still there."""
     urls = ["a", "b"]
     log = ProcessLog(duration=units(0.5), linger=LINGER)
-    outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), parse_page, urls, 2))
+    outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), log.parse_page, urls, 2))
     expect(outcome.returned, saw=outcome.describe(), expected=f"the list {short(parsed_pages(urls))}")
     log.expect_none_alive(after="fetch_and_parse returned")
 
@@ -74,10 +77,12 @@ async def test_pool_is_shut_down_on_return(kata):
 async def test_fetches_run_at_once(kata):
     """Every url is fetched at the same time: all six fetches are running at once."""
     urls = [f"url-{index}" for index in range(6)]
-    # Delays in loop iterations: the peak counter is exact, whatever the clock does.
-    fetch = FakeFetch(delay=3, ticks=True, results=page)
-    ProcessLog()
-    outcome = await run(kata.fetch_and_parse(fetch, parse_page, urls, 2))
+    # A rendezvous: each fetch first waits (at most 0.2 s) until all six are running. The peak counter is exact,
+    # whatever the clock does: all at once it reaches 6 within 4 ms (the machine loaded five times over); one after
+    # another it stays at 1.
+    fetch = Rendezvous(len(urls), patience=units(2), delay=0, results=page)
+    log = ProcessLog()
+    outcome = await run(kata.fetch_and_parse(fetch, log.parse_page, urls, 2))
     expect(outcome.returned, saw=outcome.describe(), expected=f"the list {short(parsed_pages(urls))}")
     expect(
         fetch.peak >= len(urls),
@@ -93,13 +98,13 @@ async def test_parses_start_as_bodies_arrive(kata):
     """Each body goes to the pool as it arrives: parsing starts while a slow url is still being fetched."""
     log = ProcessLog()
     # The fetch of "slow" ends once some body has started parsing, or after 1.5 s (then it records that none had).
-    # Parsing each body as it arrives, the first parse starts 0.03 s after "first" arrives at most (0.11 s with a
-    # forkserver, 0.63 s in a spawn pool whose processes start slowly; two busy CPU loops beside); parsing only once
-    # every fetch is done, none can start before "slow" ends: the record is exact either way.
+    # Parsing each body as it arrives, the first parse starts 0.04 s after "first" arrives at most (0.16 s with a
+    # forkserver, 0.66 s in a spawn pool whose processes start slowly; the machine loaded five times over); parsing
+    # only once every fetch is done, none can start before "slow" ends: the record is exact either way.
     within = units(15)
     fetch = PipelineFetch(log, delay=units(0.5), delays={"slow": UntilParsed(within)}, results=page)
     urls = ["first", "second", "slow"]
-    outcome = await run(kata.fetch_and_parse(fetch, parse_page, urls, 2))
+    outcome = await run(kata.fetch_and_parse(fetch, log.parse_page, urls, 2))
     expect(outcome.returned, saw=outcome.describe(), expected=f"the list {short(parsed_pages(urls))}")
     expect(
         fetch.saw_parse is True,
@@ -119,7 +124,7 @@ async def test_parses_in_worker_processes(kata):
     # of the default size on a machine with more than two CPUs, spreads them over more.
     urls, workers = ["a", "b", "c", "d"], 2
     log = ProcessLog(duration=units(0.5))
-    outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), parse_page, urls, workers))
+    outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), log.parse_page, urls, workers))
     expect(outcome.returned, saw=outcome.describe(), expected=f"the list {short(parsed_pages(urls))}")
     log.expect_in_other_processes("parse")
     log.expect_at_most_workers(workers, len(urls), noun="url", what="parse")
@@ -130,14 +135,14 @@ async def test_parses_run_workers_at_once(kata):
     """With workers=3, three parses run at the same time."""
     workers = 3
     # A rendezvous, not a stopwatch: each parse waits (computing) until three are running at once, or gives up
-    # after 0.5 s. Three at once meet 0.02 s after the first one starts at most (0.1 s with a forkserver, 0.19 s
-    # in a spawn pool; two busy CPU loops beside); one after another, none ever meets (and the three take 1.5 s).
+    # 0.5 s after the first one started. Three at once meet 0.04 s after the first one starts at most (0.15 s with a
+    # forkserver or in a spawn pool; the machine loaded five times over); one after another, none ever meets.
     log = ProcessLog(meet=workers, meet_within=units(5))
     urls = ["a", "b", "c"]
-    outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), parse_page, urls, workers))
+    outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), log.parse_page, urls, workers))
     expect(outcome.returned, saw=outcome.describe(), expected=f"the list {short(parsed_pages(urls))}")
     calls, peak = log.calls, log.peak
-    if peak <= 1 and log.in_test_process:
+    if peak <= 1 and log.in_loop_process:
         mistake = (
             "parse was called right in the coroutine, in the event loop's own process, one body after "
             "another: hand every body to a ProcessPoolExecutor with loop.run_in_executor"
@@ -165,15 +170,16 @@ async def test_parses_run_workers_at_once(kata):
 async def test_event_loop_stays_free(kata):
     """While the pool parses, the event loop keeps running other tasks."""
     # The parses take 0.3 s in all at best; a coroutine that waits for the pool in a blocking way stalls the loop
-    # for all of it (3x the 0.1 s bound); a correct one stalls it 0.01 s at most (0.03 s with a forkserver; two
-    # busy CPU loops beside), 55 ms on a throttled machine. Only the stretch while parse computes counts: starting
-    # the pool and shutting it down may block for a moment (`with ProcessPoolExecutor() as pool:` waits there).
+    # for all of it (3x the 0.1 s bound); a correct one stalls it 0.02 s at most (any start method, the machine
+    # loaded five times over), 55 ms on a throttled machine. Only the stretch while parse computes counts (the
+    # judge's clock): starting the pool and shutting it down may block for a moment (0.14 s for a spawn pool), and
+    # `with ProcessPoolExecutor() as pool:` waits there for its processes.
     urls = ["a", "b", "c", "d"]
     log = ProcessLog(duration=units(1.5))
-    async with Heartbeat() as beat:
-        outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), parse_page, urls, 2))
+    async with LoopWatch() as watch:
+        outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), log.parse_page, urls, 2))
     expect(outcome.returned, saw=outcome.describe(), expected=f"the list {short(parsed_pages(urls))}")
-    beat.expect_free_during(log, "parse")
+    expect_free_during(watch, log, "parse")
 
 
 def _mistake(outcome) -> str:
@@ -189,8 +195,8 @@ async def test_fetch_error_propagates_with_its_type(kata):
     """A fetch raises ConnectionError: a ConnectionError with the same message comes out."""
     message = "connection to 'b' refused"
     fetch = FakeFetch(delay=units(0.5), errors={"b": ConnectionError(message)}, results=page)
-    ProcessLog()
-    outcome = await run(kata.fetch_and_parse(fetch, parse_page, ["a", "b", "c"], 2))
+    log = ProcessLog()
+    outcome = await run(kata.fetch_and_parse(fetch, log.parse_page, ["a", "b", "c"], 2))
     expect(
         type(outcome.error) is ConnectionError and str(outcome.error) == message,
         saw=f"fetch raised ConnectionError({message!r}) for 'b', and {outcome.describe()}",
@@ -203,8 +209,8 @@ async def test_fetch_error_propagates_with_its_type(kata):
 async def test_parse_error_propagates_with_its_type(kata):
     """parse raises ValueError for one body: a ValueError with the same message comes out."""
     message = "cannot parse the page of 'bad'"
-    ProcessLog(errors={page("bad"): message})
-    outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), parse_page, ["a", "bad", "c"], 2))
+    log = ProcessLog(errors={page("bad"): message})
+    outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), log.parse_page, ["a", "bad", "c"], 2))
     expect(
         type(outcome.error) is ValueError and str(outcome.error) == message,
         saw=f"parse raised ValueError({message!r}) for the body of 'bad', and {outcome.describe()}",
@@ -227,7 +233,7 @@ async def test_pool_is_shut_down_after_failure(kata):
     ]
     for what, fetch, urls in cases:
         log = ProcessLog(errors={page("bad"): "cannot parse"}, linger=LINGER)
-        outcome = await run(kata.fetch_and_parse(fetch, parse_page, urls, 2))
+        outcome = await run(kata.fetch_and_parse(fetch, log.parse_page, urls, 2))
         log.expect_none_alive(
             after=f"{what} and the error propagated" if outcome.error else f"{what}, and {outcome.describe()}",
             mistake="the pool is shut down only when everything succeeds, or without waiting "

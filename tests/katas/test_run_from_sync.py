@@ -1,40 +1,29 @@
 """Hidden suite: run_from_sync.run_sync(coro_fn, *args).
 
-run_sync is a plain function meant for code where no event loop runs: the checks call it from threads of their
-own (`call_in_thread`), except the one that calls it from inside the check's running loop.
+run_sync is a plain function meant for code where no event loop runs: the checks call it in a thread of the
+sandbox's that has no event loop (`kata.run_sync.in_thread`), except the one that calls it inside the sandbox's
+running loop (`in_loop_thread`). The coroutine functions it is given are the judge's: their bodies run on the
+judge's loop, so what happens on the learner's loop is judged by what the judge sees (the calls, a task left
+behind on that loop cancelled or not, two calls meeting) and by the sandbox's word on loops left open.
 """
 
 import asyncio
-import gc
-import threading
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from harness import FakeFetch, expect, seconds, short, units
-from harness.tasks import call_in_thread, call_sync, calls_in_threads
+from harness import AtEnd, FakeFetch, expect, run, seconds, short, units
+from harness.tasks import Rendezvous, open_loops, start_task_in_caller
 from harness.timing import real_sleep
 
 # A few strings rather than st.text(): hypothesis builds a table of every unicode character the first time text is
 # generated, seconds on a loaded machine, inside the check's time.
 WORDS = ["", "a", "two words", "é✓"]
 
-pytestmark = [
-    # A loop left open warns when it is garbage collected, at any later moment; the checks look at
-    # loop.is_closed() themselves, right after the call.
-    pytest.mark.filterwarnings("ignore::ResourceWarning"),
-    # asyncio.run(coro_fn(*args)) makes the coroutine before it refuses to run inside a running loop: a
-    # coroutine never awaited there is expected, not a mistake.
-    pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _collect_garbage():
-    """What the learner's loops leave behind is collected within the check, under its warning filters."""
-    yield
-    gc.collect()
+# asyncio.run(coro_fn(*args)) makes the coroutine before it refuses to run inside a running loop: a coroutine
+# never awaited there is expected, not a mistake.
+pytestmark = pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
 
 
 class Failure(Exception):
@@ -68,12 +57,11 @@ def _mistake(outcome) -> str | None:
 
 
 def _leaves_a_task_behind(fake: FakeFetch, then=None):
-    """An async function that starts a task (a call of the fake), lets it start, then returns or raises at once."""
+    """An async function that starts a task on the loop that runs it (a call of the fake), lets it start, then
+    returns or raises at once."""
 
     async def leaves_a_task_behind():
-        asyncio.create_task(fake("background"))
-        while not fake.calls:  # the task is running inside the fake before the coroutine ends
-            await real_sleep(0)
+        await start_task_in_caller(fake, "background")
         if then is not None:
             raise then
         return "done"
@@ -81,9 +69,9 @@ def _leaves_a_task_behind(fake: FakeFetch, then=None):
     return leaves_a_task_behind
 
 
-def _left_behind(fake: FakeFetch) -> str:
+def _left_behind(at_end: AtEnd) -> str:
     """How the background task stood when run_sync had ended, in a learner's words."""
-    state = fake.calls[0].outcome if fake.calls else "not called"
+    state = at_end.outcome("background")
     return {
         "running": "still pending: it was never cancelled (or was cancelled, but the loop never ran again to let "
         "it finish)",
@@ -97,10 +85,10 @@ def _left_behind(fake: FakeFetch) -> str:
 @given(st.lists(st.one_of(st.none(), st.booleans(), st.integers(), st.sampled_from(WORDS)), max_size=4))
 @example([])
 @example([2, 3])
-def test_returns_the_result(kata, args):
+async def test_returns_the_result(kata, args):
     """Calls coro_fn with the extra arguments, in order, runs it to its end and returns its result as it is."""
     seen = []
-    result = Result()
+    result = Result()  # an object of the judge's: it crosses as a reference, and comes back as this very object
 
     async def coro_fn(*received):
         seen.append(received)
@@ -108,7 +96,7 @@ def test_returns_the_result(kata, args):
             await real_sleep(0)
         return result
 
-    outcome = call_in_thread(kata.run_sync, coro_fn, *args)
+    outcome = await run(kata.run_sync.in_thread(coro_fn, *args))
     expect(
         outcome.returned and outcome.value is result and seen == [tuple(args)],
         saw=f"called with extra arguments {short(args)}, {outcome.describe()}; the coroutine ran "
@@ -124,16 +112,20 @@ def test_returns_the_result(kata, args):
 
 
 @pytest.mark.category("correctness")
-def test_closes_a_new_loop_each_call(kata):
+async def test_closes_a_new_loop_each_call(kata):
     """Each call runs the coroutine on a new event loop, closed by the time run_sync returns."""
-    loops = []
+    calls = []
 
-    async def note_the_loop():
-        loops.append(asyncio.get_running_loop())
+    async def note_the_call():
+        calls.append("called")
         await real_sleep(0)
-        return len(loops)
+        return len(calls)
 
-    outcomes = [call_in_thread(kata.run_sync, note_the_loop) for _ in range(2)]
+    # A loop closed after every call is a new loop every call: a closed loop cannot run again ("is closed").
+    outcomes, left_open = [], []
+    for _ in range(2):
+        outcomes.append(await run(kata.run_sync.in_thread(note_the_call)))
+        left_open.append(await open_loops())
     for outcome in outcomes:
         expect(
             outcome.returned,
@@ -141,28 +133,23 @@ def test_closes_a_new_loop_each_call(kata):
             expected="the coroutine's result",
             mistake=_mistake(outcome),
         )
-    expect(len(loops) == 2, saw=f"the coroutine ran {len(loops)} time(s) in 2 calls", expected="once per call")
+    expect(len(calls) == 2, saw=f"the coroutine ran {len(calls)} time(s) in 2 calls", expected="once per call")
     expect(
-        loops[0] is not loops[1],
-        saw="both calls ran their coroutine on the same event loop",
-        expected="a new loop for each call",
-        mistake="one loop kept (at module level?) and reused: make a new one every call, or use asyncio.run",
-    )
-    open_loops = [loop for loop in loops if not loop.is_closed()]
-    expect(
-        not open_loops,
-        saw=f"the event loop still open after run_sync returned (in {len(open_loops)} of 2 calls)",
-        expected="the loop closed before run_sync returns",
-        mistake="loop.close() never called: a loop holds resources (sockets, a selector) until it is closed; "
-        "close it in a finally block, or let asyncio.run do it",
+        not left_open[-1],
+        saw=f"the event loop still open after run_sync returned ({left_open[-1]} loop(s) left open by 2 calls)",
+        expected="a new loop for each call, closed before run_sync returns",
+        mistake="loop.close() never called (or one loop kept, at module level?, and reused): a loop holds "
+        "resources (sockets, a selector) until it is closed; make a new one every call and close it in a "
+        "finally block, or use asyncio.run",
     )
 
 
 @pytest.mark.category("correctness")
-def test_cancels_the_tasks_left_behind(kata):
+async def test_cancels_the_tasks_left_behind(kata):
     """A task the coroutine started and left running is cancelled, and has finished, when run_sync returns."""
     fake = FakeFetch(delay=units(10))
-    outcome = call_in_thread(kata.run_sync, _leaves_a_task_behind(fake))
+    at_end = AtEnd(fake)
+    outcome = await run(at_end.watch(kata.run_sync.in_thread(_leaves_a_task_behind(fake))))
     expect(
         outcome.returned and outcome.value == "done",
         saw=outcome.describe(),
@@ -170,9 +157,9 @@ def test_cancels_the_tasks_left_behind(kata):
         mistake=_mistake(outcome),
     )
     expect(
-        fake.calls and fake.calls[0].outcome == "cancelled",
+        at_end.outcome("background") == "cancelled",
         saw=f"the coroutine returned while a task it started ran on (a call of {seconds(units(10))}); when run_sync "
-        f"ended after {seconds(outcome.elapsed)}, that task was {_left_behind(fake)}",
+        f"ended after {seconds(outcome.elapsed)}, that task was {_left_behind(at_end)}",
         expected="the task cancelled, and run until it has finished, before the loop is closed",
         mistake="once the coroutine is done, cancel every task still running on the loop (asyncio.all_tasks(loop)), "
         "run the loop until they have finished (gather them with return_exceptions=True), then close it; "
@@ -181,21 +168,17 @@ def test_cancels_the_tasks_left_behind(kata):
 
 
 @pytest.mark.category("concurrency")
-def test_calls_from_two_threads_run_at_once(kata):
+async def test_calls_from_two_threads_run_at_once(kata):
     """Two threads call run_sync at the same time: each call runs on its own loop, both at once."""
-    # Each coroutine waits (at most 0.5 s) until the other one is running too: both get there only if the two
-    # calls run at the same time. Blocking here holds up nothing but this call's own loop.
-    barrier = threading.Barrier(2, timeout=units(5))
+    # Each coroutine waits (at most 0.5 s) in the judge until the other one is running too: both get there only
+    # if the two calls run at the same time (the peak counter says so exactly).
+    rendezvous = Rendezvous(2, patience=units(5), delay=0)
 
     async def meet(name):
-        await real_sleep(0)
-        try:
-            barrier.wait()
-        except threading.BrokenBarrierError:
-            return name, "alone"
-        return name, "met"
+        await rendezvous(name)
+        return name, "met" if rendezvous.met else "alone"
 
-    outcomes = calls_in_threads((kata.run_sync, (meet, "a")), (kata.run_sync, (meet, "b")))
+    outcomes = await asyncio.gather(*(run(kata.run_sync.in_thread(meet, name)) for name in ("a", "b")))
     failed = next((outcome for outcome in outcomes if not outcome.returned), None)
     expect(
         failed is None,
@@ -220,7 +203,7 @@ def test_calls_from_two_threads_run_at_once(kata):
 
 
 @pytest.mark.category("exceptions")
-def test_error_propagates_unchanged(kata):
+async def test_error_propagates_unchanged(kata):
     """A coroutine that raises: that very exception comes out of run_sync."""
     failure = Failure("the coroutine failed")
 
@@ -228,7 +211,7 @@ def test_error_propagates_unchanged(kata):
         await real_sleep(0)
         raise failure
 
-    outcome = call_in_thread(kata.run_sync, fails)
+    outcome = await run(kata.run_sync.in_thread(fails))
     expect(
         outcome.error is failure,
         saw=outcome.describe(),
@@ -239,30 +222,26 @@ def test_error_propagates_unchanged(kata):
 
 
 @pytest.mark.category("exceptions")
-def test_cleans_up_after_an_error(kata):
+async def test_cleans_up_after_an_error(kata):
     """A coroutine that raises: its leftover task is cancelled and the loop closed all the same."""
     fake = FakeFetch(delay=units(10))
-    loops = []
-    leaves_a_task_behind = _leaves_a_task_behind(fake, then=Failure("failed, leaving a task behind"))
-
-    async def fails():
-        loops.append(asyncio.get_running_loop())
-        await leaves_a_task_behind()
-
-    outcome = call_in_thread(kata.run_sync, fails)
+    at_end = AtEnd(fake)
+    fails = _leaves_a_task_behind(fake, then=Failure("failed, leaving a task behind"))
+    outcome = await run(at_end.watch(kata.run_sync.in_thread(fails)))
+    left_open = await open_loops()
     expect(
         bool(fake.calls), saw=outcome.describe(), expected="the coroutine to run, and raise", mistake=_mistake(outcome)
     )
     expect(
-        outcome.error is not None and fake.calls[0].outcome == "cancelled",
+        outcome.error is not None and at_end.outcome("background") == "cancelled",
         saw=f"the coroutine raised, leaving a task running; {outcome.describe()}, and that task was "
-        f"{_left_behind(fake)}",
+        f"{_left_behind(at_end)}",
         expected="the error to propagate, after the task was cancelled and has finished",
         mistake="the tasks left running are not cancelled and awaited when the coroutine raises: clean up in a "
         "finally block, so that it happens whether the coroutine returns or raises",
     )
     expect(
-        loops and loops[0].is_closed(),
+        not left_open,
         saw="the event loop still open after the coroutine raised",
         expected="the loop closed, whether the coroutine returns or raises",
         mistake="loop.close() is skipped when the coroutine raises: put it in a finally block",
@@ -273,8 +252,7 @@ def test_cleans_up_after_an_error(kata):
 async def test_refuses_inside_a_running_loop(kata):
     """Called from a coroutine, where a loop is already running: RuntimeError, and the coroutine never runs."""
     fake = FakeFetch(delay=2, ticks=True)
-    outcome = call_sync(kata.run_sync, fake.caller("k"))
-    await real_sleep(0)
+    outcome = await run(kata.run_sync.in_loop_thread(fake.caller("k")))
     expect(
         isinstance(outcome.error, RuntimeError) and not fake.calls,
         saw=f"called from inside a running event loop, {outcome.describe()}; the coroutine "
