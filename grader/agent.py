@@ -306,6 +306,7 @@ class Agent:
         self.main_thread = threading.get_ident()
         self.module = None
         self.calls: dict[int, asyncio.Task] = {}
+        self.started: set[int] = set()  # calls whose task has begun its coroutine
         self.waiting: dict[int, asyncio.Future] = {}
         self.own_tasks: set[asyncio.Task] = set()
         self.loop_errors: list[str] = []
@@ -455,6 +456,7 @@ class Agent:
         except (TimeoutError, Exception):
             pass
         self.calls.clear()
+        self.started.clear()
         self.waiting.clear()
         self.own_tasks.clear()
         report = {"op": "check_over", "leftover": len(leftover), "unawaited": self.unawaited[:20]}
@@ -487,10 +489,11 @@ class Agent:
         if op == "call":
             self._call(message)
         elif op == "cancel":
-            task = self.calls.get(message.get("id"))
-            if task is not None:
-                # After the step already scheduled for it: a task cancelled before its first step never runs
-                # its coroutine, and the judge would never hear how the call ended.
+            number = message.get("id")
+            task = self.calls.get(number)
+            if task is not None and number in self.started:
+                task.cancel()
+            elif task is not None:  # before its first step, its coroutine would never run: after that step, then
                 self.loop.call_soon(task.cancel)
         elif op == "done":
             future = self.waiting.pop(message.get("id"), None)
@@ -573,6 +576,7 @@ class Agent:
 
     async def _watched(self, number: int, awaitable) -> Any:
         # The end is told in the very step the learner's coroutine ends, before any other task runs.
+        self.started.add(number)
         try:
             value = await awaitable
         except asyncio.CancelledError:
@@ -585,6 +589,7 @@ class Agent:
             # Once ended, this task is nobody's: kept, its CancelledError's frames would keep the learner's tasks
             # alive, and an exception they never retrieved would go unreported until the check ends.
             self.calls.pop(number, None)
+            self.started.discard(number)
             self.own_tasks.discard(asyncio.current_task())
         self._ended(number, "returned", value=value)
         return value

@@ -1,30 +1,32 @@
 """Instrumented synchronous fakes: a blocking function meant for worker threads, and a CPU-bound work function
-meant for the event loop's own thread. Both record the thread each call ran in.
+meant for the event loop's own thread.
 
-Create them inside the test (the loop running): they note the loop and its thread then.
+Both are plain functions in the sandbox: a call blocks the calling thread there until the judge answers, while
+the judge serves it on its own loop (it waits the call's time with asyncio.sleep, so the judge's loop stays free).
+The judge sees each call start and end, and whether it was made in the sandbox loop's own thread, holding that
+loop (`current_invocation().blocking`): every instrument below is measured where learner code cannot reach.
+
+Create them inside the test (the loop running).
 """
 
 import asyncio
-import os
-import sys
-import threading
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .checks import expect, leaked_tasks, settle
+from .checks import expect, leaked_tasks
 from .fakes import default_result
+from .sandbox import current_invocation, current_sandbox
 from .timing import real_perf_counter, real_sleep, seconds, units
-
-_POOL_THREAD_FILE = os.path.join("concurrent", "futures", "thread.py")
 
 
 @dataclass
 class SyncCall:
-    """One call of a synchronous fake: its argument, the thread it ran in, when it started and ended, how it ended."""
+    """One call of a synchronous fake: its argument, whether it held the event loop's thread (made there), when it
+    started and ended, how it ended."""
 
     key: Any
-    thread: int
+    blocking: bool
     started: float
     ended: float | None = None
     outcome: str = "running"  # then "returned" or "raised"
@@ -34,12 +36,15 @@ class FakeBlocking:
     """`fake(path)`: an ordinary blocking function. Blocks its thread for `delay` seconds, then returns
     `results(path)` or raises `errors[path]`.
 
-    It blocks on a threading.Event, not with time.sleep: called in the event loop's thread by mistake, it stalls
-    the loop (the heartbeat sees it) without passing for a time.sleep in the learner's code.
+    It blocks without time.sleep (the sandbox's stand-in waits for the judge's answer): called in the event loop's
+    thread by mistake, it stalls the loop (the heartbeat sees it) without passing for a time.sleep in the
+    learner's code.
 
-    Instruments, thread-safe: `calls` (every SyncCall, in start order, with its thread), `peak` (most calls
-    running at once, exact whatever the clock does), `in_loop_thread` (calls made in the event loop's thread).
+    Instruments, judge-side: `calls` (every SyncCall, in start order), `peak` (most calls running at once, exact
+    whatever the clock does), `in_loop_thread` (calls made in the event loop's own thread).
     """
+
+    calling = "sync"  # a plain function in the sandbox: the calling thread blocks until the judge answers
 
     def __init__(
         self,
@@ -56,28 +61,27 @@ class FakeBlocking:
         self.calls: list[SyncCall] = []
         self.in_flight = 0
         self.peak = 0
-        self.loop_thread = threading.get_ident()
-        self._lock = threading.Lock()
-        self._never = threading.Event()
 
-    def __call__(self, key: Hashable) -> Any:
-        call = SyncCall(key, threading.get_ident(), real_perf_counter())
-        with self._lock:
-            self.calls.append(call)
-            self.in_flight += 1
-            self.peak = max(self.peak, self.in_flight)
+    def __call__(self, key: Hashable):
+        # Recorded in the step the judge learns of the call; the wait runs as a task of the judge's loop.
+        call = SyncCall(key, current_invocation().blocking, real_perf_counter())
+        self.calls.append(call)
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        return self._serve(call, key)
+
+    async def _serve(self, call: SyncCall, key: Hashable) -> Any:
         try:
             delay = self.delays.get(key, self.delay)
             if delay > 0:
-                self._never.wait(delay)
-            if self.errors and key in self.errors:
+                await real_sleep(delay)
+            if key in self.errors:
                 call.outcome = "raised"
                 raise self.errors[key]
             call.outcome = "returned"
             return self.results(key)
         finally:
-            with self._lock:
-                self.in_flight -= 1
+            self.in_flight -= 1
             call.ended = real_perf_counter()
 
     @property
@@ -86,7 +90,7 @@ class FakeBlocking:
 
     @property
     def in_loop_thread(self) -> list[SyncCall]:
-        return [call for call in self.calls if call.thread == self.loop_thread]
+        return [call for call in self.calls if call.blocking]
 
     @property
     def running(self) -> list[SyncCall]:
@@ -94,25 +98,14 @@ class FakeBlocking:
 
     async def finished(self, within: float = units(10)) -> None:
         """Wait until no call is still running in some thread (a failure propagates while its siblings run on:
-        a thread cannot be stopped), until each pool thread has handed its call's outcome to the loop (a moment
-        after the call returns) and no task is left waiting for one: what comes next sees every call's end."""
+        a thread cannot be stopped), then until no task of the sandbox's is left waiting for one (the probe lets
+        its loop settle and collects garbage first): what comes next sees every call's end, and the sandbox's
+        loop has taken every outcome."""
         deadline = real_perf_counter() + within
-        while (self.running or self._handing_over() or leaked_tasks()) and real_perf_counter() < deadline:
+        while self.running and real_perf_counter() < deadline:
             await real_sleep(0.002)
-        await settle()
-
-    def _handing_over(self) -> bool:
-        """Is a pool thread that made a call still inside the work item that ran it? That work item sets the
-        future (and so schedules the loop's callback) after the call returns: once out of it, the loop has it."""
-        frames = sys._current_frames()
-        for thread in {call.thread for call in self.calls} - {self.loop_thread}:
-            frame = frames.get(thread)
-            while frame is not None:
-                code = frame.f_code
-                if code.co_name == "run" and code.co_filename.endswith(_POOL_THREAD_FILE):
-                    return True
-                frame = frame.f_back
-        return False
+        while await leaked_tasks() and real_perf_counter() < deadline:
+            await real_sleep(0.002)
 
     def expect_all_at_once(self, count: int, elapsed: float, bound: float) -> None:
         """The peak counter is exact; the wall-clock bound backs it (all started at once, then the loop blocked)."""
@@ -143,28 +136,35 @@ class FakeBlocking:
 
 @dataclass
 class WorkCall:
-    """One call of FakeWork: its item, the thread it ran in, when it started and ended."""
+    """One call of FakeWork: its item, whether it was made in the event loop's own thread, the process it came
+    from, the loop turns seen before it started, when it started and ended."""
 
     key: Any
-    thread: int
+    blocking: bool
+    pid: int
+    turns: int
     started: float
     ended: float | None = None
 
 
 class FakeWork:
-    """`work(item)`: a synchronous CPU-bound function. Computes for `duration` seconds (it spins on the clock,
-    holding the CPU and the GIL as real computation does, and lasts as long whatever the machine's speed), then
+    """`work(item)`: a synchronous CPU-bound function. Holds its calling thread for `duration` seconds, then
     returns `results(item)` or raises `errors[item]`.
 
-    Instruments: `calls` (every WorkCall in call order, with its thread), `in_other_threads` (calls made outside
-    the event loop's thread), `busy` (seconds spent inside calls: what a plain loop over the same items takes),
+    Instruments, judge-side: `calls` (every WorkCall in call order), `in_other_threads` (calls made outside the
+    event loop's own thread: in a thread or another process), `busy` (seconds spent inside calls: what a plain
+    loop over the same items takes, but for a round trip to the judge per call), `turns` (loop turns seen so far),
     `longest_run` (most calls made in the loop's thread one after another without the event loop getting a turn
     in between: exact, whatever the clock and the load do) and `longest_stretch` (the seconds such a run of calls
     lasted: information for a message, since load stretches it).
 
-    A turn is seen through a callback the fake schedules with call_soon: it runs only when the code that calls
-    the fake gives control back to the event loop (any await that suspends), and it then resets the run.
+    A turn is seen through pings: the sandbox answers one only when its loop gets a turn, and a call made in the
+    loop's thread travels on the same ordered channel as the answers. From its first such call on, the fake keeps
+    a ping waiting in the sandbox (sent before it answers a call), so every turn after a call answers one, and a
+    pong arriving between two calls proves the loop had a turn between them.
     """
+
+    calling = "sync"  # a plain function in the sandbox: the calling thread blocks until the judge answers
 
     def __init__(
         self,
@@ -177,42 +177,72 @@ class FakeWork:
         self.results = results
         self.errors = dict(errors or {})
         self.calls: list[WorkCall] = []
+        self.turns = 0
         self.longest_run = 0
         self.longest_stretch = 0.0
-        self.loop = asyncio.get_running_loop()
-        self.loop_thread = threading.get_ident()
+        self._sandbox = current_sandbox()
+        self._loop = asyncio.get_running_loop()
         self._run = 0
         self._run_started = 0.0
-        self._turn_pending = False
-        self._lock = threading.Lock()
+        self._ping: asyncio.Future | None = None
+        self._next_call: asyncio.Future | None = None  # set when the next call starts
 
-    def __call__(self, key: Hashable) -> Any:
-        call = WorkCall(key, threading.get_ident(), real_perf_counter())
-        with self._lock:
-            self.calls.append(call)
-        if call.thread == self.loop_thread:
-            if not self._turn_pending:
-                self._turn_pending = True
-                self.loop.call_soon(self._turn)
+    def __call__(self, key: Hashable):
+        invocation = current_invocation()
+        call = WorkCall(key, invocation.blocking, invocation.pid, self.turns, real_perf_counter())
+        self.calls.append(call)
+        if call.blocking:
+            if self._ping is None:
+                self._send_ping()
             if self._run == 0:
                 self._run_started = call.started
             self._run += 1
             self.longest_run = max(self.longest_run, self._run)
+        if self._next_call is not None and not self._next_call.done():
+            self._next_call.set_result(None)
+        return self._serve(call, key)
+
+    async def _serve(self, call: WorkCall, key: Hashable) -> Any:
         try:
-            end = call.started + self.duration
-            while real_perf_counter() < end:
-                pass
-            if self.errors and key in self.errors:
+            if self.duration > 0:
+                await real_sleep(self.duration)
+            if key in self.errors:
                 raise self.errors[key]
             return self.results(key)
         finally:
             call.ended = real_perf_counter()
-            if call.thread == self.loop_thread:
+            if call.blocking:
                 self.longest_stretch = max(self.longest_stretch, call.ended - self._run_started)
 
-    def _turn(self) -> None:
-        self._turn_pending = False
+    def _send_ping(self) -> None:
+        self._ping = self._sandbox.ask({"op": "ping"})
+        self._ping.add_done_callback(lambda ping: ping.cancelled() or ping.exception())
+        if self._listen not in self._sandbox.listeners:
+            self._sandbox.listeners.append(self._listen)
+
+    def _listen(self, message: dict) -> None:
+        """Every message from the sandbox, in the order it came, in the step it is handled (before the next
+        call's record): any pong is a turn of the loop."""
+        if asyncio.get_running_loop() is not self._loop:  # a later check's: this fake is done
+            self._sandbox.listeners.remove(self._listen)
+            return
+        if message.get("op") != "pong":
+            return
+        self.turns += 1
         self._run = 0
+        if self._ping is not None and self._ping.done():  # its own ping answered: the next call sends another
+            self._ping = None
+            self._sandbox.listeners.remove(self._listen)
+
+    async def until_running(self, call, within: float = units(10)) -> None:
+        """Return while a call holds its thread (the judge has not answered it yet): the one under way, else the
+        next to start; or once the learner's function, `call` (a KataCall), has ended."""
+        if self.calls and self.calls[-1].ended is None:
+            return
+        self._next_call = self._loop.create_future()
+        # Set in the step the call starts; its body waits at least `duration` after that, and this resumes
+        # two loop iterations later, ahead of any timer: the call is still under way.
+        await asyncio.wait([self._next_call, call.task], timeout=within, return_when=asyncio.FIRST_COMPLETED)
 
     @property
     def keys(self) -> list:
@@ -220,7 +250,11 @@ class FakeWork:
 
     @property
     def in_other_threads(self) -> list[WorkCall]:
-        return [call for call in self.calls if call.thread != self.loop_thread]
+        return [call for call in self.calls if not call.blocking]
+
+    @property
+    def in_other_processes(self) -> list[WorkCall]:
+        return [call for call in self.calls if call.pid != self._sandbox.pid]
 
     @property
     def busy(self) -> float:

@@ -9,7 +9,6 @@ sandbox's event loop, which a judge-side count of loop iterations no longer meas
 """
 
 import asyncio
-import math
 
 from .checks import KataCall
 from .fakes import FakeFetch

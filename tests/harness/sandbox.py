@@ -213,7 +213,7 @@ class Sandbox:
         if not self._hello_arrived.wait(limit):
             self.kill()
             return {"timeout": limit}
-        return self.hello
+        return self.hello or {}  # none: the process ended first
 
     def kill(self, why: str | None = None) -> None:
         if self.ended is None:
@@ -256,11 +256,11 @@ class Sandbox:
             number = len(self.objects) + 1
             self._object_ids[key] = number
             self.objects[number] = value
+        # How the sandbox's stand-in is called: a fake says so itself; else an async function's stand-in is async.
         calling = getattr(value, "calling", None)
         if calling not in ("async", "sync"):
-            if asyncio.iscoroutinefunction(value) or asyncio.iscoroutinefunction(
-                getattr(type(value), "__call__", None)
-            ):
+            method = vars(type(value)).get("__call__")
+            if asyncio.iscoroutinefunction(value) or asyncio.iscoroutinefunction(method):
                 calling = "async"
             else:
                 calling = "sync" if callable(value) else "object"
