@@ -6,6 +6,7 @@ report the grader reads: the checks it expects (before any learner code runs), t
 The report is this process's alone: the learner's code runs in another process, which never sees its path.
 """
 
+import gc
 import json
 import os
 from pathlib import Path
@@ -221,7 +222,14 @@ def _message(error: BaseException, timeout: float) -> str:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    outcome = yield
+    # No garbage collection while pytest builds the report: an object collected then may warn, and the warning's
+    # formatting runs ast.parse inside pytest's own ast.parse of the failing source, which stops the whole run on
+    # Python 3.11 ("AST constructor recursion depth mismatch").
+    gc.disable()
+    try:
+        outcome = yield
+    finally:
+        gc.enable()
     if outcome.failed and call.excinfo is not None:
         error = call.excinfo.value
         marker = item.get_closest_marker("timeout")

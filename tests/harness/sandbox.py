@@ -342,11 +342,15 @@ class Sandbox:
                 channel.send({"op": "done", "id": message.get("id"), "outcome": "cancelled"})
             return
         try:
-            loop.call_soon_threadsafe(self._dispatch, channel, message)
+            loop.call_soon_threadsafe(self._dispatch, channel, message, loop)
         except RuntimeError:  # the loop closed meanwhile
             pass
 
-    def _dispatch(self, channel: Channel, message: dict) -> None:
+    def _dispatch(self, channel: Channel, message: dict, loop: asyncio.AbstractEventLoop) -> None:
+        if self.loop is not loop:  # its check ended meanwhile: what was started for it must not start now
+            if message.get("op") == "invoke":
+                channel.send({"op": "done", "id": message.get("id"), "outcome": "cancelled"})
+            return
         try:
             self._handle(channel, message)
         except wire.WireError as error:
@@ -423,7 +427,7 @@ class Sandbox:
 
     async def _run_invocation(self, invocation: Invocation, awaitable) -> None:
         invocation.started = True
-        token = _current.set(invocation)
+        _current.set(invocation)  # in this task's own copy of the context: nothing to reset
         try:
             value = await awaitable
         except asyncio.CancelledError:
@@ -433,8 +437,6 @@ class Sandbox:
             self._reply(invocation, "raised", error)
         else:
             self._reply(invocation, "returned", value)
-        finally:
-            _current.reset(token)
 
     def _reply(self, invocation: Invocation, outcome: str, value: Any = None) -> None:
         key = (id(invocation.channel), invocation.number)

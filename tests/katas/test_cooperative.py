@@ -165,21 +165,21 @@ async def test_cancellation_is_not_swallowed(kata):
     turns_at_end: list[int] = []
     call.call.on_end.append(lambda: turns_at_end.append(fake.turns))
     await call.until_called(fake, count=20)
-    # Cancelled while a call holds the loop's thread: the cancellation waits in the sandbox's queue behind a
-    # ping of the fake's, and both are read at the loop's next turn (a pong). The sandbox cancels the task from
-    # the iteration after, once the step already scheduled for it has run (its calls come before the next
-    # pong): calls made after a second turn came were made after the cancellation reached the coroutine.
+    # Cancelled while a call holds the loop's thread: the cancellation waits in the sandbox's queue behind that
+    # call's answer and is read at the loop's next turn, which applies it and answers a ping of the fake's (a
+    # pong) before the task's step resumes: calls made after that turn came were made after the cancellation
+    # reached the coroutine.
     await fake.until_running(call)
     done_first = call.task.done()
     turn = fake.turns
     call.cancel()
     outcome = await call.outcome()
-    made = len([work for work in fake.calls if work.turns <= turn + 1])
+    made = len([work for work in fake.calls if work.turns <= turn])
     later = len(fake.calls) - made
     if done_first and made < len(items):
         saw = f"it ended before there was a moment to cancel it, after {made} call(s) of work: {outcome.describe()}"
         mistake = None
-    elif done_first or (turns_at_end and turns_at_end[0] <= turn + 1):
+    elif done_first or (turns_at_end and turns_at_end[0] <= turn):
         saw = (
             f"no moment to cancel it: it went on to make all {len(fake.calls)} calls of work without another turn "
             f"for the loop, and {outcome.describe()}"
