@@ -96,9 +96,9 @@ _stand_ins: dict[int, Any] = {}
 
 def _imported(ref: dict) -> Any:
     if ref.get("owner") == "sandbox":
-        if _agent is None or not isinstance(ref.get("id"), int) or ref["id"] not in _agent.exported:
+        if _agent is None:
             raise wire.WireError("a reference to an object this sandbox never sent")
-        return _agent.exported[ref["id"]]
+        return _agent.exported.get(ref.get("id"))
     if ref.get("owner") != "judge" or not isinstance(ref.get("id"), int):
         raise wire.WireError("a malformed reference")
     if ref["id"] not in _stand_ins:
@@ -300,8 +300,7 @@ class Agent:
         self.inbox: collections.deque[dict] = collections.deque()
         self.seen = 0  # messages read from the judge
         self.send_lock = threading.Lock()
-        self.exported: dict[int, Any] = {}
-        self._exported_ids: dict[int, int] = {}
+        self.exported = wire.Lent()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.main_thread = threading.get_ident()
         self.module = None
@@ -353,15 +352,10 @@ class Agent:
     # objects lent to the judge
 
     def export(self, value: Any) -> dict:
-        key = id(value)
-        if key not in self._exported_ids:
-            number = len(self.exported) + 1
-            self._exported_ids[key] = number
-            self.exported[number] = value
         kind = "async" if asyncio.iscoroutinefunction(value) else "sync" if callable(value) else "object"
         return {
             "owner": "sandbox",
-            "id": self._exported_ids[key],
+            "id": self.exported.number(value),
             "type": wire.cap(type(value).__qualname__, 100),
             "repr": wire.short_repr(value),
             "kind": kind,
@@ -543,6 +537,10 @@ class Agent:
         how = message.get("how", "task")
         try:
             function = self._target(message)
+        except AttributeError as error:  # not the learner's code failing: the function it should have is not there
+            self.send({"op": "ended", "id": number, "outcome": "missing", "detail": wire.cap(str(error), 300)})
+            return
+        try:
             args = codec.decode(message.get("args", []))
             kwargs = codec.decode(message.get("kwargs", {"$dict": []}))
             if not isinstance(args, list) or not isinstance(kwargs, dict):

@@ -124,6 +124,26 @@ def exception_type(module: str, qualname: str, base: str, base_module: str) -> t
     return _made_types[key]
 
 
+class Lent:
+    """The objects one side lent the other, by number. Each is held here, so its id stays its own, and a number
+    the other side sends back that was never lent is a WireError."""
+
+    def __init__(self) -> None:
+        self._objects: dict[int, Any] = {}
+        self._numbers: dict[int, int] = {}
+
+    def number(self, value: Any) -> int:
+        if id(value) not in self._numbers:
+            self._numbers[id(value)] = len(self._objects) + 1
+            self._objects[self._numbers[id(value)]] = value
+        return self._numbers[id(value)]
+
+    def get(self, number: Any) -> Any:
+        if not isinstance(number, int) or number not in self._objects:
+            raise WireError("a reference to an object never lent")
+        return self._objects[number]
+
+
 # --- values -----------------------------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from grader.wire import WireError, cap
 
-from .sandbox import RemoteCall, SandboxEnded, current_sandbox
+from .sandbox import Missing, RemoteCall, SandboxEnded, current_sandbox
 from .timing import real_perf_counter, real_sleep, seconds, units
 
 _short = reprlib.Repr()
@@ -159,7 +159,7 @@ def outcome_of(call: RemoteCall, message: dict, elapsed: float) -> Outcome:
     except WireError as error:
         outcome.error = RuntimeError(f"your function's result could not be sent to the grader: {error}")
     except BaseException as error:  # noqa: BLE001 - rebuilt from data: whatever the learner's code raised
-        if isinstance(error, NotImplementedError):
+        if isinstance(error, (NotImplementedError, Missing)):  # a stub, or no such function: not an outcome
             raise error
         outcome.error = error
         outcome.where = getattr(error, "remote_where", None)

@@ -21,20 +21,6 @@ from .sandbox import RemoteModule, Sandbox, SandboxEnded, provide_sandbox
 CATEGORIES = ("correctness", "concurrency", "timeout", "exceptions")
 PRINTED_SHOWN = 1500
 
-# Pinned, so that a CI variable (hypothesis's own "ci" profile) changes nothing; no explain phase, whose
-# tracing re-runs are slow; no example database written anywhere.
-settings.register_profile(
-    "kata",
-    max_examples=20,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    print_blob=False,
-    phases=[Phase.explicit, Phase.generate, Phase.shrink],
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-settings.load_profile("kata")
-
 # The report goes to a pipe the grader handed this process; the sandbox process never inherits it.
 _report_fd = int(os.environ.pop("KATA_REPORT_FD", "-1"))
 if _report_fd >= 0:
@@ -110,6 +96,19 @@ def _check_name(nodeid: str) -> str:
 def pytest_configure(config: pytest.Config) -> None:
     global _judge
     config.addinivalue_line("markers", "category(name): what a kata check proves: " + ", ".join(CATEGORIES))
+    # Pinned, so that a CI variable (hypothesis's own "ci" profile) changes nothing; no explain phase, whose
+    # tracing re-runs are slow; no example database written anywhere.
+    settings.register_profile(
+        "kata",
+        max_examples=20,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        print_blob=False,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    settings.load_profile("kata")
     if _kata_name and _judge is None:
         _judge = Judge(_kata_name)  # boots while pytest collects
 

@@ -37,6 +37,18 @@ IMPORT_LIMIT = float(os.environ.get("KATA_TIME_SCALE", "1")) * 5.0
 PRINTED_CAP = 4000  # characters of what the learner's code printed, kept per check
 
 
+class Missing(AssertionError):
+    """The learner's module (or object) has no function the check calls: every check fails, saying so."""
+
+    def __init__(self, name: str, shown_as: str, detail: str) -> None:
+        super().__init__(
+            f"Saw: {detail} ({shown_as}).\n"
+            "Expected: the functions and names the stub defines, as its docstring gives them.\n"
+            f"Likely mistake: a function renamed or deleted; `python -m grader reset {name}` brings the stub back "
+            "(your version is kept beside it)."
+        )
+
+
 class SandboxEnded(BaseException):
     """The sandbox process ended (or had to be stopped) while a check needed it. Not an Exception, so hypothesis
     stops at once instead of replaying the example."""
@@ -122,8 +134,7 @@ class Sandbox:
         self.shown_as = shown_as
         self.scratch = Path(tempfile.mkdtemp(prefix="kata-sandbox-"))
         self.side_path = str(self.scratch / "judge.sock")
-        self.objects: dict[int, Any] = {}
-        self._object_ids: dict[int, int] = {}
+        self.lent = wire.Lent()
         self.remote_objects: dict[int, RemoteObject] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self.calls: dict[int, RemoteCall] = {}
@@ -251,11 +262,6 @@ class Sandbox:
     # objects crossing
 
     def _export(self, value: Any) -> dict:
-        key = id(value)
-        if key not in self._object_ids:
-            number = len(self.objects) + 1
-            self._object_ids[key] = number
-            self.objects[number] = value
         # How the sandbox's stand-in is called: a fake says so itself; else an async function's stand-in is async.
         calling = getattr(value, "calling", None)
         if calling not in ("async", "sync"):
@@ -265,14 +271,18 @@ class Sandbox:
             else:
                 calling = "sync" if callable(value) else "object"
         name = getattr(value, "__name__", None) or getattr(value, "name", None) or type(value).__name__
-        return {"owner": "judge", "id": self._object_ids[key], "kind": calling, "name": str(name), "repr": repr(value)}
+        return {
+            "owner": "judge",
+            "id": self.lent.number(value),
+            "kind": calling,
+            "name": str(name),
+            "repr": repr(value),
+        }
 
     def _imported(self, ref: dict) -> Any:
         number = ref.get("id")
         if ref.get("owner") == "judge":
-            if not isinstance(number, int) or number not in self.objects:
-                raise wire.WireError("a reference to an object the judge never sent")
-            return self.objects[number]
+            return self.lent.get(number)
         if ref.get("owner") != "sandbox" or not isinstance(number, int):
             raise wire.WireError("a malformed reference")
         if number not in self.remote_objects:
@@ -474,6 +484,8 @@ class Sandbox:
             raise self.codec.decode_raised(message.get("error"))
         if outcome == "cancelled":
             raise asyncio.CancelledError()
+        if outcome == "missing":
+            raise Missing(self.module_path.stem, self.shown_as, wire.cap(str(message.get("detail", "")), 300))
         raise wire.WireError(f"an outcome that cannot be read: {wire.cap(str(message.get('detail', outcome)), 300)}")
 
     async def turns(self, count: int) -> None:

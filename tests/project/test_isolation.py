@@ -22,8 +22,13 @@ EXPECTED_REASON = {
     "exits_at_import": "does not import: SystemExit",
     "hard_exit_at_import": "exited with code 0",
     "syntax_error": "does not import: SyntaxError",
-    "hard_exit_in_function": "exited with code 0",
     "blocks_in_c": "timed out after",
+}
+# Learner code that ends its process while a check runs fails that check, saying how; the next check gets a new
+# sandbox process, so the others are graded (and fail on their own merits). A function missing fails them all.
+EXPECTED_MESSAGE = {
+    "hard_exit_in_function": "exited with code 0",
+    "wrong_name": "has no attribute 'delayed_greeting'",
 }
 
 
@@ -40,6 +45,9 @@ def test_broken_kata_costs_only_itself(breakage, learner_copy, grade_json):
     if breakage in EXPECTED_REASON:
         assert broken["status"] == "error" and broken["score"] == 0
         assert EXPECTED_REASON[breakage] in broken["reason"], broken["reason"]
+    if breakage in EXPECTED_MESSAGE:
+        assert broken["status"] == "failed" and broken["score"] == 0
+        assert all(EXPECTED_MESSAGE[breakage] in check["message"] for check in broken["checks"]), broken["checks"]
     assert all(kata["status"] == "passed" for kata in verdicts.values()), verdicts
     # Learner files are never written: no __pycache__, no cache, nothing changed.
     assert {path.name: path.read_bytes() for path in learner_copy.iterdir()} == before
