@@ -643,7 +643,8 @@ class Agent:
         what = message.get("what")
         number = message.get("id")
         if what == "settle":
-            task = self.loop.create_task(self._settle(number, int(message.get("iterations", 5))))
+            iterations, collect = int(message.get("iterations", 5)), bool(message.get("collect"))
+            task = self.loop.create_task(self._settle(number, iterations, collect))
             self.own_tasks.add(task)
         elif what == "watch_sleeps":
             self._profiling = bool(message.get("on"))
@@ -664,10 +665,10 @@ class Agent:
         else:
             raise wire.WireError(f"an unknown probe {what!r}")
 
-    async def _settle(self, number: int, iterations: int) -> None:
+    async def _settle(self, number: int, iterations: int, collect: bool) -> None:
         for _ in range(iterations):
             await real_sleep(0)
-        if iterations > 0:
+        if collect:  # a task that failed and that nobody holds is reported when it is collected
             gc.collect()
             for _ in range(3):
                 await real_sleep(0)

@@ -48,30 +48,37 @@ def _hidden_paths(graded: Path) -> list[str]:
     return [str(path) for path in found if not graded.resolve().is_relative_to(path)]
 
 
-_runs_as_other_user: list[bool] = []
-
-
 def runs_as_other_user() -> bool:
     """Can this Python, and the grader, run as a user who owns nothing? Not when the interpreter lives in a folder
-    only root may enter (a pyenv under /root): then the sandbox runs as the grader's own user."""
-    if not _runs_as_other_user:
-        import subprocess
+    only root may enter (a pyenv under /root): then the sandbox runs as the grader's own user. Asked once per
+    interpreter and grader (each kata's judge is a process of its own), the answer kept in root's lock folder."""
+    import hashlib
+    import subprocess
 
-        try:
-            finished = subprocess.run(
-                [sys.executable, "-I", "-c", "import grader.agent"],
-                user=FIRST_UID + SLOTS,
-                group=FIRST_UID + SLOTS,
-                extra_groups=[],
-                cwd="/",
-                env={"PATH": os.environ.get("PATH", "")},
-                capture_output=True,
-                timeout=30,
-            )
-            _runs_as_other_user.append(finished.returncode == 0)
-        except (OSError, subprocess.SubprocessError):
-            _runs_as_other_user.append(False)
-    return _runs_as_other_user[0]
+    where = f"{os.path.realpath(sys.executable)}:{Path(__file__).resolve()}:{os.stat(sys.executable).st_mtime}"
+    answer = LOCKS / f"runs-{hashlib.sha256(where.encode()).hexdigest()[:16]}"
+    with contextlib.suppress(OSError):
+        return answer.read_text() == "yes"
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-I", "-c", "import grader.agent"],
+            user=FIRST_UID + SLOTS,
+            group=FIRST_UID + SLOTS,
+            extra_groups=[],
+            cwd="/",
+            env={"PATH": os.environ.get("PATH", "")},
+            capture_output=True,
+            timeout=30,
+        )
+        runs = finished.returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        runs = False
+    with contextlib.suppress(OSError):
+        LOCKS.mkdir(mode=0o700, exist_ok=True)
+        staged = answer.with_name(f".{answer.name}.{os.getpid()}")
+        staged.write_text("yes" if runs else "no")
+        staged.replace(answer)
+    return runs
 
 
 class Confinement:

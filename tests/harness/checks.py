@@ -195,25 +195,29 @@ def expect_one_result_per_input(outcome: Outcome, fake, inputs: list, *, noun: s
 async def settle(iterations: int = 5) -> None:
     """Let both loops run a few iterations: tasks that were cancelled (and not awaited) get to finish, in the
     sandbox and here."""
+    await _settle_both(iterations)
+
+
+async def _settle_both(iterations: int, collect: bool = False) -> dict:
     for _ in range(iterations):
         await real_sleep(0)
+    answer: dict = {}
     sandbox = current_sandbox()
-    if sandbox is not None and sandbox.loop is not None:
+    if sandbox is not None:
         with contextlib.suppress(SandboxEnded):
-            await sandbox.probe("settle", iterations=iterations)
+            answer = await sandbox.probe("settle", iterations=iterations, collect=collect)
     for _ in range(iterations):
         await real_sleep(0)
+    return answer
 
 
 async def leaked_tasks() -> int:
-    """Tasks still running in the sandbox besides the ones it runs for the judge (a probe of the sandbox's: it
-    can only fail a check)."""
-    sandbox = current_sandbox()
-    return (await sandbox.probe("settle", iterations=5))["running"]
+    """Tasks still running in the sandbox, once both loops have settled, besides the ones it runs for the judge (a
+    probe of the sandbox's: it can only fail a check)."""
+    return (await _settle_both(5)).get("running", 0)
 
 
 async def expect_no_leaked_tasks(after: str) -> None:
-    await settle()
     leaked = await leaked_tasks()
     expect(
         not leaked,
@@ -225,19 +229,28 @@ async def expect_no_leaked_tasks(after: str) -> None:
 
 class LoopErrors:
     """`async with LoopErrors() as errors:` what the sandbox's event loop reported to its exception handler
-    meanwhile ('Task exception was never retrieved', exceptions in callbacks); on exit it lets the loop settle
-    and collects garbage first, which is when an unretrieved task exception is reported."""
+    meanwhile ('Task exception was never retrieved', exceptions in callbacks): `errors.messages`. On exit it lets
+    the loop settle and collects garbage first, which is when an unretrieved task exception is reported; inside
+    the block, `await errors.update()` reads what was reported so far (a handler's exception is reported the
+    moment it escapes). The sandbox's own report: it can only fail a check."""
 
     async def __aenter__(self) -> "LoopErrors":
         self.messages: list[str] = []
-        self._sandbox = current_sandbox()
-        self._before = len((await self._sandbox.probe("settle", iterations=0))["loop_errors"])
+        self._before = len(await self._reported(0))
         return self
 
     async def __aexit__(self, *exc_info) -> None:
         await settle()
+        await self.update(iterations=5, collect=True)
+
+    async def update(self, iterations: int = 0, collect: bool = False) -> None:
         with contextlib.suppress(SandboxEnded):
-            self.messages = list((await self._sandbox.probe("settle", iterations=5))["loop_errors"])[self._before :]
+            self.messages = (await self._reported(iterations, collect))[self._before :]
+
+    @staticmethod
+    async def _reported(iterations: int, collect: bool = False) -> list[str]:
+        answer = await _settle_both(iterations, collect)
+        return [text for text in answer.get("loop_errors", []) if isinstance(text, str)]
 
     def expect_none(self, mistake: str | None = None) -> None:
         expect(

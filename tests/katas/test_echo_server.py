@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from harness import KataCall, LoopWatch, Stopwatch, expect, run, seconds, settle, short, units
+from harness import KataCall, LoopErrors, LoopWatch, Stopwatch, expect, run, seconds, settle, short, units
 from harness.checks import leaked_tasks
 from harness.network import HOLD_LIMIT, HOST, PATIENCE, LineClient, LoopHold, stopped
 from harness.sandbox import RemoteObject, SandboxEnded, current_sandbox
@@ -78,40 +78,27 @@ async def close_server(server: RemoteObject) -> None:
         await call.outcome()
 
 
-class Served:
+class Served(LoopErrors):
     """`async with Served() as served:` the learner's server as a check sees it: its port, and what the sandbox's
-    event loop reported meanwhile, such as an exception that escaped a handler (the sandbox's own report: it can
-    only fail a check). Inside the block `await served.crashed()` asks for the latest; after it, `errors` holds
-    what was reported until then: what the cleanup causes is not the learner's doing."""
+    event loop reported meanwhile, such as an exception that escaped a handler. Inside the block `await
+    served.crashed()` asks for the latest; after it, `errors` holds what was reported until then: what the cleanup
+    causes is not the learner's doing."""
 
-    def __init__(self) -> None:
-        self.port = 0
-        self.errors: list[str] = []
-        self._open = False
+    port = 0
+    over = False
 
-    async def _reported(self) -> list[str]:
-        # No settling, no garbage collected: a handler's exception is reported the moment the handler ends.
-        answer = await self._sandbox.probe("settle", iterations=0)
-        return [text for text in answer["loop_errors"] if isinstance(text, str)]
-
-    async def _update(self) -> None:
-        if self._open:
-            with contextlib.suppress(SandboxEnded):
-                self.errors = (await self._reported())[self._before :]
-
-    async def __aenter__(self) -> "Served":
-        self._sandbox = current_sandbox()
-        self._before = len(await self._reported())
-        self._open = True
-        return self
+    @property
+    def errors(self) -> list[str]:
+        return self.messages
 
     async def __aexit__(self, *exc_info) -> None:
-        await self._update()
-        self._open = False
+        await self.update()  # no settling, no garbage collected: only what the server's handlers did
+        self.over = True
 
     async def crashed(self) -> str:
         """'; the server's handler raised ...', to add to what a check saw."""
-        await self._update()
+        if not self.over:
+            await self.update()
         if not self.errors:
             return ""
         error = self.errors[0]

@@ -25,11 +25,12 @@ from harness import (
 from harness.checks import SEVERAL_DONE_AT_ONCE
 from harness.cleanup import GatedFetch
 
-# Attempts finish at "levels" LEVEL turns of the sandbox's event loop apart (FakeFetch with ticks): far more than any
-# solution needs to notice that one has finished, so "the first to succeed" is never in doubt; attempts on the
+# Attempts finish at "levels" LEVEL turns of the sandbox's event loop apart (FakeFetch with ticks): more than twice
+# the two turns any solution needs to notice that one has finished (the answer read, the waiting task woken), so
+# "the first to succeed" is never in doubt; attempts on the
 # same level finish together, and then any of them may win. Each waits at least one turn, so every call has
 # started before any ends.
-LEVEL = 10
+LEVEL = 5
 # Calls ending together, in rounds: a function that leaves some done task unexamined goes unnoticed only if
 # asyncio happens to report that task last, (1/6) ** 8 of the time.
 ROUNDS = 8

@@ -125,7 +125,7 @@ async def test_failure_comes_in_an_exception_group(kata):
 
 @pytest.mark.category("exceptions")
 @given(failure_patterns)
-@example([(2, True), (2, True), (50, False)])  # two fail in the same loop iteration, one is cancelled
+@example([(2, True), (2, True), (12, False)])  # two fail in the same turn, one is cancelled
 @example([(0, True), (3, True), (3, False), (1, True)])
 async def test_group_holds_every_failure(kata, pattern):
     """Whichever fetches fail, and when: the ExceptionGroup holds the exception of every fetch that raised

@@ -138,11 +138,11 @@ async def test_all_calls_run_at_once(kata):
 @pytest.mark.category("exceptions")
 async def test_failure_does_not_cancel_the_others(kata):
     """A call that fails at once cancels nothing: the others run on to their end and return."""
-    # In seconds, not loop iterations: the fakes' iterations are the judge's, and a cancellation sent on the failure
-    # takes a round trip through the sandbox. It arrives within milliseconds, far inside the others' 0.3 s; the
-    # verdict is the cancellation record, not a clock.
+    # In seconds: a cancellation sent on the failure takes a round trip through the sandbox, within milliseconds
+    # (55 ms at worst on a loaded, throttled machine), well inside the others' 0.15 s; the verdict is the
+    # cancellation record, not a clock.
     fake, coro_fns, expected = _batch(
-        [("raises", 0), ("returns", 0), ("returns", 0)], delays={0: 0, 1: units(3), 2: units(3)}
+        [("raises", 0), ("returns", 0), ("returns", 0)], delays={0: 0, 1: units(1.5), 2: units(1.5)}
     )
     outcome = await run(kata.collect_outcomes(coro_fns))
     cancelled = [call.key for call in fake.cancelled]
