@@ -537,8 +537,11 @@ class Agent:
         how = message.get("how", "task")
         try:
             function = self._target(message)
-        except AttributeError as error:  # not the learner's code failing: the function it should have is not there
-            self.send({"op": "ended", "id": number, "outcome": "missing", "detail": wire.cap(str(error), 300)})
+        except AttributeError as error:
+            if isinstance(message.get("target"), str):  # not the learner's code failing: its module lacks the function
+                self.send({"op": "ended", "id": number, "outcome": "missing", "detail": wire.cap(str(error), 300)})
+                return
+            self._ended(number, "raised", error=error)
             return
         try:
             args = codec.decode(message.get("args", []))
