@@ -90,7 +90,10 @@ def _suite_options(parser: argparse.ArgumentParser) -> None:
         "kept outside the learner's (default: tests/)",
     )
     parser.add_argument(
-        "--jobs", type=int, default=runner.JOBS, help="katas graded at a time (default: the number of CPUs, at least 2)"
+        "--jobs",
+        type=int,
+        default=runner.JOBS,
+        help="katas graded at a time (default: the number of CPUs plus one, at least 2)",
     )
     parser.add_argument(
         "--time-limit",

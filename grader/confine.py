@@ -81,6 +81,39 @@ def runs_as_other_user() -> bool:
     return runs
 
 
+_own_network: list[bool] = []
+
+
+def own_network_available() -> bool:
+    """Can a kata's run get a network namespace of its own (root, and a kernel that allows it)? Asked once."""
+    if not _own_network:
+        import shutil
+        import subprocess
+
+        program = shutil.which("unshare")
+        try:
+            works = (
+                os.geteuid() == 0
+                and program is not None
+                and subprocess.run([program, "--net", "--", "true"], capture_output=True, timeout=10).returncode == 0
+            )
+        except (OSError, subprocess.SubprocessError):
+            works = False
+        _own_network.append(works)
+    return _own_network[0]
+
+
+def loopback_up() -> None:
+    """In a new network namespace, whose loopback starts down: bring it up (SIOCGIFFLAGS, SIOCSIFFLAGS)."""
+    import fcntl
+    import struct
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH", b"lo", 0)
+        flags = struct.unpack("16sH", fcntl.ioctl(sock, 0x8913, request)[:18])[1]
+        fcntl.ioctl(sock, 0x8914, struct.pack("16sH", b"lo", flags | 0x1))
+
+
 class Confinement:
     """The judge's side: one per sandbox."""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import curriculum
+from grader import confine, curriculum
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -123,3 +123,17 @@ def test_what_the_sandbox_refuses_is_named_to_the_learner(learner_copy, grade_js
     _, report = grade_json("hello_coroutine", "--target", str(learner_copy))
     (kata,) = report["katas"]
     assert kata["status"] == "error" and "sandbox refused reading" in kata["reason"], kata["reason"]
+
+
+@pytest.mark.skipif(not confine.own_network_available(), reason="no network namespace of its own here (not root?)")
+def test_the_learner_code_sees_no_network_but_loopback(learner_copy, grade_json):
+    """Its greeting is right only where the sandbox's network has a single interface, loopback."""
+    (learner_copy / "hello_coroutine.py").write_text(
+        "import asyncio, socket\n\n"
+        "ALONE = [name for _, name in socket.if_nameindex()] == ['lo']\n\n"
+        "async def delayed_greeting(name, delay):\n"
+        "    await asyncio.sleep(delay)\n"
+        "    return f'Hello, {name}!' if ALONE else 'a network beside loopback'\n"
+    )
+    _, report = grade_json("hello_coroutine", "--target", str(learner_copy))
+    assert report["katas"][0]["status"] == "passed", report["katas"][0]
