@@ -121,9 +121,15 @@ def test_gradescope_grades_a_submission_that_hangs_or_does_not_import(autograder
         (exercises / solution.name).write_text(solution.read_text())
     (exercises / "hello_coroutine.py").write_text("import time\ntime.sleep(3600)\n")
     (exercises / "timeouts.py").write_text("def broken(:\n")
+    # A submission that writes Gradescope's results itself, full marks, then ends its process.
+    forged = json.dumps({"score": 1000, "tests": []})
+    (exercises / "shield.py").write_text(
+        f"import os\nopen({str(autograder / 'results' / 'results.json')!r}, 'w').write({forged!r})\nos._exit(0)\n"
+    )
     results = run_autograder(autograder)
     points = {kata.name: kata.points for kata in curriculum.load()}
-    assert results["score"] == sum(points.values()) - points["hello_coroutine"] - points["timeouts"]
+    lost = points["hello_coroutine"] + points["timeouts"] + points["shield"]
+    assert results["score"] == sum(points.values()) - lost
     hello = [test for test in results["tests"] if "hello_coroutine" in test["tags"]]
     assert hello and all(test["score"] == 0 and "timed out" in test["output"] for test in hello)
     timeouts = [test for test in results["tests"] if "timeouts" in test["tags"]]
