@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from . import learner
 from .checks import CheckOverrun, describe_error, expect, start_check_budget
-from .sandbox import RemoteModule, Sandbox, SandboxEnded, provide_sandbox
+from .sandbox import RemoteModule, Sandbox, SandboxEnded, booted_ahead, provide_sandbox
 
 CATEGORIES = ("correctness", "concurrency", "timeout", "exceptions")
 PRINTED_SHOWN = 1500
@@ -38,7 +38,7 @@ class Judge:
         self.boot()
 
     def boot(self) -> None:
-        self.sandbox = Sandbox(self.path, learner.shown(self.path))
+        self.sandbox = booted_ahead(self.path) or Sandbox(self.path, learner.shown(self.path))
         provide_sandbox(self.live)
         write_report(sandbox_group=self.sandbox.pid)
 
