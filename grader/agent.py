@@ -315,7 +315,6 @@ class Agent:
         self.invocations = 0
         self._draining = False
         self._check_over: asyncio.Future | None = None
-        self._profiling = False
 
     # sending and reading
 
@@ -650,10 +649,10 @@ class Agent:
             task = self.loop.create_task(self._settle(number, iterations, collect))
             self.own_tasks.add(task)
         elif what == "watch_sleeps":
-            self._profiling = bool(message.get("on"))
-            if self._profiling:  # turned off, it reports what it saw meanwhile
+            on = bool(message.get("on"))
+            if on:  # turned off, it reports what it saw meanwhile
                 self.sleep_calls = []
-            sys.setprofile(self._note_time_sleep if self._profiling else None)
+            sys.setprofile(self._note_time_sleep if on else None)
             self.send({"op": "probed", "id": number, "sleeps": self.sleep_calls[:20]})
         elif what == "open_loops":
             gc.collect()  # a loop nobody holds any more goes now: asyncio warns if it was left open
