@@ -662,8 +662,8 @@ class Agent:
                 if isinstance(thing, asyncio.AbstractEventLoop) and thing is not self.loop and not thing.is_closed()
             )
             self.send({"op": "probed", "id": number, "open": alive + self.unclosed_loops})
-        elif what == "watch_wait_closed":
-            self.send({"op": "probed", "id": number, "waited": _watch_wait_closed(bool(message.get("on")))})
+        elif what == "watch_streams":
+            self.send({"op": "probed", "id": number, "waited": _watch_streams(bool(message.get("on")))})
         else:
             raise wire.WireError(f"an unknown probe {what!r}")
 
@@ -704,8 +704,15 @@ class Agent:
         self.unawaited.append(wire.cap(message, 300))
 
 
+_writer_init = asyncio.StreamWriter.__init__
 _wait_closed = asyncio.StreamWriter.wait_closed
+_held: list[asyncio.StreamWriter] = []
 _waited: list[list] = []
+
+
+def _held_init(writer: asyncio.StreamWriter, *args: Any, **kwargs: Any) -> None:
+    _writer_init(writer, *args, **kwargs)
+    _held.append(writer)
 
 
 async def _noted_wait_closed(writer: asyncio.StreamWriter) -> None:
@@ -713,11 +720,19 @@ async def _noted_wait_closed(writer: asyncio.StreamWriter) -> None:
     _waited.append(list(writer.get_extra_info("sockname") or ())[:2])
 
 
-def _watch_wait_closed(on: bool) -> list:
-    """Probe "watch_wait_closed": while it is on, the local address of every stream connection whose
-    `await writer.wait_closed()` ran to its end is noted; turned off, it reports them."""
+def _watch_streams(on: bool) -> list:
+    """Probe "watch_streams". While it is on, every stream writer made is held, so that one the learner's code
+    never closed stays open (from 3.12 on, asyncio closes a writer nobody holds, which would hide the mistake
+    from the peer), and the local address of every connection whose `await writer.wait_closed()` ran to its end
+    is noted. Turned off, it aborts the writers still open and reports the addresses."""
+    asyncio.StreamWriter.__init__ = _held_init if on else _writer_init
     asyncio.StreamWriter.wait_closed = _noted_wait_closed if on else _wait_closed
+    if not on:
+        for writer in _held:
+            if not writer.transport.is_closing():
+                writer.transport.abort()
     seen = [] if on else _waited[:200]
+    _held.clear()
     _waited.clear()
     return seen
 

@@ -9,7 +9,8 @@ waited for their reply at once.
 `refused_port()`: a port on 127.0.0.1 where nothing listens.
 `LoopHold`: stops code that holds the sandbox's event loop for good (a loop around a read that returns b"" at
 once), and ends the check saying so (`stopped`).
-`WaitClosedWatch`: the sandbox's word on which stream connections were waited for with `await
+`StreamWatch`: the sandbox holds every stream writer the code under test makes, and says which connections were
+waited for with `await
 writer.wait_closed()` (it can only fail a check).
 
 Everything binds to 127.0.0.1 and port 0 and closes what it opened on exit, whatever the code under test did.
@@ -326,20 +327,22 @@ class LoopHold:
             await real_sleep(_PING_EVERY)
 
 
-class WaitClosedWatch:
-    """`async with WaitClosedWatch() as watch:` around a call of the code under test: `watch.waited`, the local
-    ports (its own ends) of the stream connections whose `await writer.wait_closed()` ran to its end meanwhile.
-    The sandbox's own report: it can only fail a check."""
+class StreamWatch:
+    """`async with StreamWatch() as watch:` around the code under test. Meanwhile the sandbox holds every stream
+    writer it makes: one it never closed stays open for the peer to see (from 3.12 on, asyncio closes a writer
+    nobody holds); on exit those still open are aborted. `watch.waited`: the local ports (its own ends) of the
+    connections whose `await writer.wait_closed()` ran to its end. The sandbox's own doing: it can only fail a
+    check."""
 
-    async def __aenter__(self) -> "WaitClosedWatch":
+    async def __aenter__(self) -> "StreamWatch":
         self.waited: set[int] = set()
         self._sandbox = current_sandbox()
-        await self._sandbox.probe("watch_wait_closed", on=True)
+        await self._sandbox.probe("watch_streams", on=True)
         return self
 
     async def __aexit__(self, *exc_info) -> None:
         with contextlib.suppress(SandboxEnded):
-            answer = await self._sandbox.probe("watch_wait_closed", on=False)
+            answer = await self._sandbox.probe("watch_streams", on=False)
             addresses = answer.get("waited") if isinstance(answer.get("waited"), list) else []
             self.waited = {
                 address[1]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from harness import LoopErrors, LoopWatch, Stopwatch, expect, expect_no_leaked_tasks, run, seconds, settle, short, units
 from harness.inputs import text
-from harness.network import HOST, EchoPeer, LoopHold, WaitClosedWatch, refused_port
+from harness.network import HOST, EchoPeer, LoopHold, StreamWatch, refused_port
 from harness.timing import real_sleep
 
 # Any unicode but the newline that ends a line: empty, padded with spaces, tabs and carriage returns included.
@@ -148,7 +148,7 @@ async def test_waits_until_closed(kata):
     async with EchoPeer() as peer:
         call = kata.echo_all(peer.host, peer.port, messages)
         peer.watch_end(call)  # the moment it returns: later, a close may have completed by itself
-        async with WaitClosedWatch() as closing:
+        async with StreamWatch() as closing:
             outcome = await run(call)
     expect(
         outcome.returned and outcome.value == messages,

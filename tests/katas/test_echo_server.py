@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from harness import KataCall, LoopErrors, LoopWatch, Stopwatch, expect, run, seconds, settle, short, units
 from harness.checks import leaked_tasks
-from harness.network import HOLD_LIMIT, HOST, PATIENCE, LineClient, LoopHold, stopped
+from harness.network import HOLD_LIMIT, HOST, PATIENCE, LineClient, LoopHold, StreamWatch, stopped
 from harness.sandbox import RemoteObject, SandboxEnded, current_sandbox
 from harness.timing import real_sleep
 
@@ -152,7 +152,10 @@ async def serving(kata, port: int = 0):
         expected=HELD_EXPECTED,
         mistake=HELD_MISTAKE,
     )
-    async with held, started(kata, port) as served:
+    # The sandbox holds the handlers' writers: one a handler never closed stays open (asyncio would close it
+    # once nobody holds it, from 3.12 on), as the client must be able to see; released (aborted) before the
+    # server is closed, whose wait_closed() waits for every connection from 3.12 on.
+    async with held, started(kata, port) as served, StreamWatch():
         yield served
 
 
