@@ -35,7 +35,6 @@ from . import wire
 SIDE_SOCKET = "KATA_SIDE_SOCKET"
 real_sleep = asyncio.sleep
 real_time_sleep = time.sleep
-real_monotonic = time.monotonic
 
 _agent: "Agent | None" = None  # in the sandbox's own process; None in a pool's worker processes
 
@@ -164,17 +163,15 @@ def _side_socket() -> socket.socket:
     return _side.sock
 
 
-def _read_reply(sock: socket.socket, reader: wire.LineReader, number: int, backlog: list | None = None) -> dict:
+def _read_reply(sock: socket.socket, reader: wire.LineReader, number: int) -> dict:
     while True:
         data = sock.recv(65536)
         if not data:
             raise ConnectionError("the judge closed the connection")
         for message in reader.feed(data):
-            if message.get("op") == "done" and message.get("id") == number:
-                return message
-            if backlog is None:
+            if message.get("op") != "done" or message.get("id") != number:
                 raise wire.WireError("an answer to a call not made")
-            backlog.append(message)
+            return message
 
 
 def _after_cancel(answer: dict) -> dict:
@@ -191,28 +188,32 @@ def _outcome(message: dict) -> Any:
     raise asyncio.CancelledError()
 
 
+def _request(ref: dict, args: tuple, kwargs: dict) -> dict:
+    return {"op": "invoke", "ref": ref["id"], "args": codec.encode(list(args)), "kwargs": codec.encode(kwargs)}
+
+
 def invoke_sync(ref: dict, args: tuple, kwargs: dict) -> Any:
-    request = {"ref": ref["id"], "args": codec.encode(list(args)), "kwargs": codec.encode(kwargs)}
+    request = _request(ref, args, kwargs)
     agent = _agent
     if agent is not None and agent.owns_this_thread():
         return _outcome(agent.invoke_blocking(request))
     sock = _side_socket()
     _side.counter += 1
-    sock.sendall(wire.dumps({"op": "invoke", "id": _side.counter, **request, "thread": threading.get_ident()}))
+    sock.sendall(wire.dumps({**request, "id": _side.counter}))
     answer = _read_reply(sock, _side.reader, _side.counter)
     _linger(answer.get("linger"))
     return _outcome(answer)
 
 
 async def invoke_async(ref: dict, args: tuple, kwargs: dict) -> Any:
-    request = {"ref": ref["id"], "args": codec.encode(list(args)), "kwargs": codec.encode(kwargs)}
+    request = _request(ref, args, kwargs)
     agent = _agent
     if agent is not None and agent.owns_this_loop():
         return _outcome(await agent.invoke_on_loop(request))
     # Another event loop (one the learner's code made, in a thread of its own): a connection for this call.
     reader, writer = await asyncio.open_unix_connection(os.environ[SIDE_SOCKET])
     try:
-        writer.write(wire.dumps({"op": "invoke", "id": 1, **request, "thread": threading.get_ident()}))
+        writer.write(wire.dumps({**request, "id": 1}))
         lines = wire.LineReader()
         pending: list[dict] = []
         cancelled = False
@@ -375,13 +376,19 @@ class Agent:
         return {}
 
     def where(self, tb) -> str | None:
+        """The last place in the learner's files that a traceback passed through, as 'exercises/NAME.py, line N'."""
         found = None
         while tb is not None:
-            filename = tb.tb_frame.f_code.co_filename
-            if Path(filename).parent == self.folder:
-                found = f"{self.shown_as.rpartition('/')[0]}/{Path(filename).name}, line {tb.tb_lineno}"
+            if Path(tb.tb_frame.f_code.co_filename).parent == self.folder:
+                found = self._place(tb.tb_frame.f_code.co_filename, tb.tb_lineno)
             tb = tb.tb_next
         return found
+
+    def _place(self, filename: str, line: int) -> str:
+        """A place as the learner knows it: their own files by the graded folder's name, others by path."""
+        if Path(filename).parent == self.folder:
+            filename = f"{self.shown_as.rpartition('/')[0]}/{Path(filename).name}"
+        return f"{filename}, line {line}"
 
     # the learner's module
 
@@ -446,7 +453,7 @@ class Agent:
             await asyncio.wait(leftover, timeout=1.0)
         try:
             await asyncio.wait_for(self.loop.shutdown_asyncgens(), 1.0)
-        except (TimeoutError, Exception):
+        except Exception:  # asynchronous generators that will not close, or take too long: they go with the loop
             pass
         self.calls.clear()
         self.started.clear()
@@ -493,7 +500,7 @@ class Agent:
             if future is not None and not future.done():
                 future.set_result(message)
         elif op == "ping":
-            self.send({"op": "pong", "n": message.get("n")})
+            self.send({"op": "pong", "id": message.get("id")})
         elif op == "advance" and isinstance(self.loop, SimulatedLoop):
             self.loop.now = max(self.loop.now, float(message.get("time", 0.0)))
         elif op == "probe":
@@ -552,16 +559,16 @@ class Agent:
             return
         if how == "thread":
             threading.Thread(
-                target=self._call_in_thread, args=(number, function, args, kwargs), name="caller", daemon=True
+                target=self._call_plainly, args=(number, function, args, kwargs), name="caller", daemon=True
             ).start()
+            return
+        if how == "sync":
+            self._call_plainly(number, function, args, kwargs)
             return
         try:
             result = function(*args, **kwargs)
         except BaseException as error:  # noqa: BLE001 - whatever the learner's code raised is the outcome
             self._ended(number, "raised", error=error)
-            return
-        if how == "sync":
-            self._ended(number, "returned", value=result)
             return
         if not hasattr(result, "__await__"):
             error = TypeError(
@@ -594,7 +601,8 @@ class Agent:
         self._ended(number, "returned", value=value)
         return value
 
-    def _call_in_thread(self, number: int, function, args: list, kwargs: dict) -> None:
+    def _call_plainly(self, number: int, function, args: list, kwargs: dict) -> None:
+        """A plain function of the learner's, called in this thread: its value or exception is the outcome."""
         try:
             value = function(*args, **kwargs)
         except BaseException as error:  # noqa: BLE001
@@ -609,7 +617,7 @@ class Agent:
         number = self.invocations
         done = self.loop.create_future()
         self.waiting[number] = done
-        self.send({"op": "invoke", "id": number, **request})
+        self.send({**request, "id": number})
         cancelled = False
         while True:
             try:
@@ -628,7 +636,7 @@ class Agent:
         comes, as it is by any blocking call; whatever else arrives meanwhile waits its turn in the inbox."""
         self.invocations += 1
         number = self.invocations
-        self.send({"op": "invoke", "id": number, "blocking": True, **request})
+        self.send({**request, "id": number, "blocking": True})
         while True:
             for index, message in enumerate(self.inbox):
                 if message.get("op") == "done" and message.get("id") == number:
@@ -684,20 +692,14 @@ class Agent:
             detail = f": {type(error).__name__}" + (f"({wire.cap(str(error), 200)})" if str(error) else "")
         self.loop_errors.append(wire.cap(f"{context.get('message', 'error')}{detail}", 400))
 
-    def _place(self, frame) -> str:
-        filename = frame.f_code.co_filename
-        if Path(filename).parent == self.folder:
-            return f"{self.shown_as.rpartition('/')[0]}/{Path(filename).name}, line {frame.f_lineno}"
-        return f"{filename}, line {frame.f_lineno}"
-
     def _note_time_sleep(self, frame, event: str, arg) -> None:
         if event == "c_call" and arg is real_time_sleep and threading.get_ident() == self.main_thread:
-            self.sleep_calls.append(self._place(frame))
+            self.sleep_calls.append(self._place(frame.f_code.co_filename, frame.f_lineno))
 
     def _stop_time_sleep(self, frame, event: str, arg) -> None:
         # The judge is told where, at once: the learner's code may well catch BlockingSleep.
         if event == "c_call" and arg is real_time_sleep:
-            self.send({"op": "time_sleep", "where": self._place(frame)})
+            self.send({"op": "time_sleep", "where": self._place(frame.f_code.co_filename, frame.f_lineno)})
             raise BlockingSleep("time.sleep would block the event loop")
 
     def note_unawaited(self, message: str) -> None:

@@ -47,6 +47,7 @@ if os.environ.pop("KATA_OWN_NETWORK", None):
     import grader.confine
     grader.confine.loopback_up()
 import select
+request = None  # until read: a process booted ahead of need (watch mode) imports first, then waits for it
 if select.select([sys.stdin], [], [], 0)[0]:  # graded at once: the sandbox boots while pytest is imported
     request = sys.stdin.readline()
     if request:
@@ -54,7 +55,7 @@ if select.select([sys.stdin], [], [], 0)[0]:  # graded at once: the sandbox boot
         import harness.sandbox
         harness.sandbox.boot_ahead()
 import pytest, hypothesis, pytest_asyncio.plugin, pytest_timeout, _hypothesis_pytestplugin
-if "request" not in globals():  # booted ahead of need (watch mode): wait for what to grade
+if request is None:
     request = sys.stdin.readline()
 if not request:
     sys.exit(0)

@@ -60,7 +60,6 @@ class Invocation:
 
     channel: "Channel"
     number: int
-    target: Any
     pid: int
     blocking: bool = False
     task: asyncio.Task | None = None
@@ -126,7 +125,7 @@ class Channel:
 
 
 class Sandbox:
-    """One sandbox process for one kata's module. `Sandbox.start(...)` boots it (it imports the module at once);
+    """One sandbox process for one kata's module. Made, it boots (it imports the module at once: `wait_hello`);
     the judge then opens a check on the loop the check runs on (`begin`), calls, and closes the check (`end`)."""
 
     def __init__(self, module_path: Path, shown_as: str) -> None:
@@ -347,9 +346,8 @@ class Sandbox:
             self._hello_arrived.set()
             self._check_over.set()
         loop = self.loop
-        if loop is None or loop.is_closed():
-            if op == "invoke":  # a thread left running by an earlier check: nobody answers it any more
-                channel.send({"op": "done", "id": message.get("id"), "outcome": "cancelled"})
+        if loop is None or loop.is_closed():  # a thread left running by an earlier check: nobody serves it now
+            self._unserved(channel, message)
             return
         try:
             loop.call_soon_threadsafe(self._dispatch, channel, message, loop)
@@ -358,14 +356,19 @@ class Sandbox:
 
     def _dispatch(self, channel: Channel, message: dict, loop: asyncio.AbstractEventLoop) -> None:
         if self.loop is not loop:  # its check ended meanwhile: what was started for it must not start now
-            if message.get("op") == "invoke":
-                channel.send({"op": "done", "id": message.get("id"), "outcome": "cancelled"})
+            self._unserved(channel, message)
             return
         try:
             self._handle(channel, message)
         except wire.WireError as error:
             self.kill(f"it sent a malformed message ({error})")
             self._fail_everything()
+
+    @staticmethod
+    def _unserved(channel: Channel, message: dict) -> None:
+        """A message that came when no check could serve it: a call of the judge's objects ends cancelled."""
+        if message.get("op") == "invoke":
+            channel.send({"op": "done", "id": message.get("id"), "outcome": "cancelled"})
 
     def _handle(self, channel: Channel, message: dict) -> None:
         op = message["op"]
@@ -389,7 +392,7 @@ class Sandbox:
                 else:  # its body has not begun: cancelled before it does, its own cleanup would never run
                     self.loop.call_soon(invocation.task.cancel)
         elif op in ("pong", "probed"):
-            future = self.waiting.pop(message.get("n", message.get("id")), None)
+            future = self.waiting.pop(message.get("id"), None)
             if future is not None and not future.done():
                 future.set_result(message)
         elif op == "closed":
@@ -422,7 +425,7 @@ class Sandbox:
         kwargs = self.codec.decode(message.get("kwargs", {"$dict": []}))
         if not isinstance(args, list) or not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
             raise wire.WireError("arguments that are not a list and a dict of names")
-        invocation = Invocation(channel, number, target, channel.pid, bool(message.get("blocking")))
+        invocation = Invocation(channel, number, channel.pid, bool(message.get("blocking")))
         self.invocations[(id(channel), number)] = invocation
         with calling_context(invocation):
             try:
@@ -472,7 +475,7 @@ class Sandbox:
             future.set_exception(SandboxEnded(self.ended))
             return future
         self.waiting[number] = future
-        self.main.send({**message, "id": number, "n": number})
+        self.main.send({**message, "id": number})
         return future
 
     def outcome_value(self, message: dict) -> Any:
