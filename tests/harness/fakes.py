@@ -10,8 +10,9 @@ from .checks import expect
 from .sandbox import RemoteCall, current_invocation, current_sandbox
 from .timing import real_perf_counter, real_sleep, seconds, units
 
-# How long a fake's call takes to end once cancelled: code that waits for it waits this long; code that does not
-# ends well before (a loop iteration or two of the sandbox's, well under a millisecond).
+# How long a fake's call takes to end once cancelled, when a check tells awaited from not awaited (AtEnd): code
+# that waits for it waits this long; code that does not ends well before (a loop iteration or two of the
+# sandbox's, well under a millisecond). Other checks have it end at once: hypothesis examples cancel many calls.
 CANCEL_TAKES = 0.02
 
 
@@ -63,6 +64,7 @@ class FakeFetch:
         self.peak = 0
 
     calling = "async"  # how the sandbox's stand-in for it is called: `await fetch(key)`
+    cancel_takes = 0.0  # AtEnd sets CANCEL_TAKES
 
     def __call__(self, key: Hashable) -> Awaitable[Any]:
         # The call is recorded at once, in the step the judge learns of it; its body runs as a task of its own.
@@ -88,7 +90,7 @@ class FakeFetch:
             # Its cleanup takes a moment, as a real call's does: code that cancels it without waiting for it
             # has ended long before, however loaded the machine.
             try:
-                await real_sleep(CANCEL_TAKES)
+                await real_sleep(self.cancel_takes)
             finally:
                 call.outcome = "cancelled"
             raise
@@ -153,6 +155,8 @@ class AtEnd:
 
     def __init__(self, *fakes: FakeFetch) -> None:
         self.fakes = fakes
+        for fake in fakes:
+            fake.cancel_takes = CANCEL_TAKES
         self.seen: dict[int, list[tuple[Hashable, str]]] | None = None  # None until the coroutine has ended
 
     def watch(self, call: RemoteCall) -> RemoteCall:

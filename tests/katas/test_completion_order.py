@@ -149,8 +149,8 @@ def callers(fake: FakeFetch, keys) -> list:
 
 async def expect_cancelled(fake: FakeFetch, keys: list, after: str) -> None:
     """Each of these calls received CancelledError: the one proof that the generator cancelled it."""
-    # A call cancelled and not waited for ends once its cleanup has (CANCEL_TAKES, 20 ms, in the judge): give it
-    # 0.2 s, ten times that, and far short of the 1 s (or never) an uncancelled call runs.
+    # A call cancelled and not waited for ends once its cancellation has reached the judge (a round trip): give it
+    # 0.2 s, far longer than that, and far short of the 1 s (or never) an uncancelled call runs.
     deadline = real_perf_counter() + units(2)
     while any(call.key in keys for call in fake.running) and real_perf_counter() < deadline:
         await real_sleep(0.001)

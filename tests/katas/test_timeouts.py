@@ -65,9 +65,9 @@ async def test_timed_out_fetch_is_cancelled(kata):
     """When the time is up, the fetch is cancelled and no task is left running."""
     fake = FakeFetch(delay=SLOW)
     outcome = await run(kata.fetch_with_timeout(fake, "k", TIMEOUT))
-    # A fetch cancelled and not waited for ends once its cleanup has (CANCEL_TAKES, 20 ms, in the judge), and so
-    # does the task in the learner's loop that waits on it: give it 0.2 s, ten times that, and far short of the
-    # 1.2 s an uncancelled fetch runs.
+    # A fetch cancelled and not waited for ends once its cancellation has reached the judge (a round trip), and so
+    # does the task in the learner's loop that waits on it: give it 0.2 s, far longer than that, and far short of
+    # the 1.2 s an uncancelled fetch runs.
     deadline = real_perf_counter() + units(2)
     while fake.running and real_perf_counter() < deadline:
         await real_sleep(0.001)
