@@ -1,8 +1,10 @@
 """The sandbox's agent: it imports the learner's module and runs its functions for the judge, and nothing else.
 
-    python -I -B -c "import grader.agent; grader.agent.start()" FD MODULE_PATH SHOWN_AS SIDE_SOCKET
+    python -I -B -c "import grader.agent; grader.agent.start()" FD SIDE_SOCKET
 
-It runs in a process of its own, with the learner's code (see grader/confine.py for what that process may do).
+It boots before it knows what to grade (watch mode keeps one ready while the learner edits), then waits for the
+judge's first message: the module to import and the paths to hide from it. It runs in a process of its own, with
+the learner's code (see grader/confine.py for what that process may do).
 It reports only data: what the learner's functions returned or raised, the calls they made of what the judge
 lent them (fakes, callbacks), and probes that only this process can take (a `time.sleep` in the loop's thread,
 tasks left running, errors nobody retrieved, warnings). The judge decides every verdict; nothing said here can
@@ -292,11 +294,10 @@ class BlockingSleep(BaseException):
 
 
 class Agent:
-    def __init__(self, sock: socket.socket, module_path: Path, shown_as: str) -> None:
+    def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
-        self.module_path = module_path
-        self.folder = module_path.parent
-        self.shown_as = shown_as
+        self.module_path = self.folder = Path()  # the judge's first message names them
+        self.shown_as = ""
         self.reader = wire.LineReader()
         self.inbox: collections.deque[dict] = collections.deque()
         self.seen = 0  # messages read from the judge
@@ -411,16 +412,27 @@ class Agent:
     # serving the judge
 
     def serve(self) -> None:
+        order = self._next()
+        if order is None:
+            return
+        if order["op"] != "load" or not all(isinstance(order.get(key), str) for key in ("path", "shown")):
+            raise wire.WireError("the judge's first message must say which module to load")
+        self.module_path, self.shown_as = Path(order["path"]), order["shown"]
+        self.folder = self.module_path.parent
+        _confine([path for path in order.get("hidden", []) if isinstance(path, str)])
         self.send(self.load())
-        while True:
-            while not self.inbox:
-                if not self._read(block=True):
-                    return
-            message = self.inbox.popleft()
+        while (message := self._next()) is not None:
             if message["op"] == "check":
                 self._run_check(simulated=bool(message.get("simulated")))
             elif message["op"] == "exit":
                 return
+
+    def _next(self) -> dict | None:
+        """The judge's next message between checks; None once it has closed the connection."""
+        while not self.inbox:
+            if not self._read(block=True):
+                return None
+        return self.inbox.popleft()
 
     def _run_check(self, simulated: bool) -> None:
         loop = SimulatedLoop(self) if simulated else asyncio.new_event_loop()
@@ -753,20 +765,9 @@ def _unraisable(unraisable) -> None:
 
 def main(argv: list[str]) -> int:
     global _agent
-    descriptor, module_path, shown_as, side_socket = argv
+    descriptor, side_socket = argv
     os.environ[SIDE_SOCKET] = side_socket
-    sock = socket.socket(fileno=int(descriptor))
-    from . import confine
-
-    confine.apply()
-    # A forkserver (a process pool's start method; the default from Python 3.14) imports this module once, so the
-    # workers it forks need not each import it (and asyncio) to unpickle a stand-in: 0.1-0.4 s per worker.
-    multiprocessing.set_forkserver_preload(["grader.agent"])
-    warnings.showwarning = _showwarning
-    warnings.simplefilter("always", RuntimeWarning)
-    warnings.filterwarnings("always", "unclosed event loop", ResourceWarning)
-    sys.unraisablehook = _unraisable
-    _agent = Agent(sock, Path(module_path), shown_as)
+    _agent = Agent(socket.socket(fileno=int(descriptor)))
     try:
         _agent.serve()
     except (ConnectionError, wire.WireError):
@@ -775,6 +776,21 @@ def main(argv: list[str]) -> int:
     return 0
 
 
+def _confine(hidden: list[str]) -> None:
+    """Everything the sandbox must be before the learner's module loads."""
+    from . import confine
+
+    os.environ[confine.HIDDEN] = os.pathsep.join(hidden)  # for the pool workers too
+    confine.apply()
+    # A forkserver (a process pool's start method; the default from Python 3.14) imports this module once, so the
+    # workers it forks need not each import it (and asyncio) to unpickle a stand-in: 0.1-0.4 s per worker.
+    multiprocessing.set_forkserver_preload(["grader.agent"])
+    warnings.showwarning = _showwarning
+    warnings.simplefilter("always", RuntimeWarning)
+    warnings.filterwarnings("always", "unclosed event loop", ResourceWarning)
+    sys.unraisablehook = _unraisable
+
+
 def start() -> None:
-    """`python -I -B -c "import grader.agent; grader.agent.start()" FD MODULE_PATH SHOWN_AS SIDE_SOCKET`"""
+    """`python -I -B -c "import grader.agent; grader.agent.start()" FD SIDE_SOCKET`"""
     os._exit(main(sys.argv[1:]))

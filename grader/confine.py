@@ -36,7 +36,7 @@ WRITABLE = "KATA_WRITABLE"
 TOKEN = "KATA_SANDBOX"  # every process of a sandbox carries it in its environment: how the judge finds them all
 
 
-def _hidden_paths(graded: Path) -> list[str]:
+def hidden_paths(graded: Path) -> list[str]:
     """The suites, the solutions and the grader's data: never to be read by the learner's code (except the
     folder being graded: `--target solutions` grades the reference solutions themselves)."""
     root = Path(__file__).resolve().parent.parent
@@ -117,9 +117,8 @@ def loopback_up() -> None:
 class Confinement:
     """The judge's side: one per sandbox."""
 
-    def __init__(self, scratch: Path, graded: Path) -> None:
+    def __init__(self, scratch: Path) -> None:
         self.scratch = scratch
-        self.graded = graded
         self.workdir = scratch / "work"
         self.workdir.mkdir()
         self.uid: int | None = None
@@ -156,7 +155,7 @@ class Confinement:
             HOME=str(self.workdir),
             TMPDIR=str(self.workdir),
             PYTHONHASHSEED="0",
-            **{TOKEN: self.token, HIDDEN: os.pathsep.join(_hidden_paths(self.graded)), WRITABLE: str(self.workdir)},
+            **{TOKEN: self.token, WRITABLE: str(self.workdir)},
         )
         if self.uid is not None:
             env["KATA_OWN_USER"] = "1"

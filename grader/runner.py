@@ -52,8 +52,8 @@ if select.select([sys.stdin], [], [], 0)[0]:  # graded at once: the sandbox boot
     request = sys.stdin.readline()
     if request:
         os.environ.update(json.loads(request)["env"])
-        import harness.sandbox
-        harness.sandbox.boot_ahead()
+import harness.sandbox
+harness.sandbox.boot_ahead()  # booted ahead of need, it waits to be told which module to import
 import pytest, hypothesis, pytest_asyncio.plugin, pytest_timeout, _hypothesis_pytestplugin
 if request is None:
     request = sys.stdin.readline()

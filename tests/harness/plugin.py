@@ -38,7 +38,8 @@ class Judge:
         self.boot()
 
     def boot(self) -> None:
-        self.sandbox = booted_ahead(self.path) or Sandbox(self.path, learner.shown(self.path))
+        shown = learner.shown(self.path)
+        self.sandbox = booted_ahead(self.path, shown) or Sandbox(self.path, shown)
         provide_sandbox(self.live)
         write_report(sandbox_group=self.sandbox.pid)
 

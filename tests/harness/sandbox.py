@@ -12,6 +12,7 @@ loop of the check under way: everything the verdict rests on happens in that loo
 """
 
 import asyncio
+import atexit
 import contextlib
 import contextvars
 import itertools
@@ -125,12 +126,13 @@ class Channel:
 
 
 class Sandbox:
-    """One sandbox process for one kata's module. Made, it boots (it imports the module at once: `wait_hello`);
-    the judge then opens a check on the loop the check runs on (`begin`), calls, and closes the check (`end`)."""
+    """One sandbox process for one kata's module. Made, it boots; told which module (`load`, or at once when made
+    with one) it imports it (`wait_hello`). The judge then opens a check on the loop the check runs on (`begin`),
+    calls, and closes the check (`end`). Made without a module, it boots ahead of need and waits."""
 
-    def __init__(self, module_path: Path, shown_as: str) -> None:
-        self.module_path = module_path
-        self.shown_as = shown_as
+    def __init__(self, module_path: Path | None = None, shown_as: str = "") -> None:
+        self.module_path: Path | None = None
+        self.shown_as = ""
         self.scratch = Path(tempfile.mkdtemp(prefix="kata-sandbox-"))
         self.side_path = str(self.scratch / "judge.sock")
         self.lent = wire.Lent()
@@ -152,8 +154,16 @@ class Sandbox:
         self.printed_dropped = 0
         self.side_channels: list[Channel] = []
         self.codec = wire.Codec("judge", self._export, self._imported, self._origin, lend_errors=True)
-        self.confinement = confine.Confinement(self.scratch, module_path.parent)
+        self.confinement = confine.Confinement(self.scratch)
         self._spawn()
+        if module_path is not None:
+            self.load(module_path, shown_as)
+
+    def load(self, module_path: Path, shown_as: str) -> None:
+        """Have the sandbox import the learner's module (once), hiding the suites and solutions from it."""
+        self.module_path, self.shown_as = module_path, shown_as
+        hidden = confine.hidden_paths(module_path.parent)
+        self.main.send({"op": "load", "path": str(module_path), "shown": shown_as, "hidden": hidden})
 
     # the process
 
@@ -173,8 +183,6 @@ class Sandbox:
                 "-c",  # not -m: a spawn pool's workers would run the agent's module again as their __mp_main__
                 "import grader.agent; grader.agent.start()",
                 str(sandbox_end.fileno()),
-                str(self.module_path),
-                self.shown_as,
                 self.side_path,
             ],
             cwd=self.confinement.workdir,
@@ -701,18 +709,26 @@ _booted_ahead: list[Sandbox] = []
 
 
 def boot_ahead() -> None:
-    """Start the sandbox for the kata the environment names, before pytest is even imported: the suite's process
-    calls this when it knows what to grade at once, and the plugin takes the sandbox over (`booted_ahead`)."""
-    from . import learner
+    """Start a sandbox before pytest is even imported: for the kata the environment names when the suite's process
+    knows what to grade at once, else one that waits to be told (watch mode, while the learner edits). The plugin
+    takes it over (`booted_ahead`)."""
+    if not _booted_ahead:
+        atexit.register(booted_ahead, None, "")  # one never taken over is closed, its scratch folder removed
+    if not os.environ.get("KATA_NAME"):
+        _booted_ahead.append(Sandbox())
+        return
+    from . import learner  # reads the environment: only once it names what to grade
 
     path = learner.module_path(os.environ["KATA_NAME"])
     _booted_ahead.append(Sandbox(path, learner.shown(path)))
 
 
-def booted_ahead(path: Path) -> Sandbox | None:
-    """The sandbox booted ahead for `path`, once."""
+def booted_ahead(path: Path | None, shown_as: str) -> Sandbox | None:
+    """The sandbox booted ahead, loading `path` if it waits to be told; once."""
     while _booted_ahead:
         sandbox = _booted_ahead.pop()
+        if path is not None and sandbox.module_path is None and sandbox.ended is None:
+            sandbox.load(path, shown_as)
         if sandbox.module_path == path:
             return sandbox
         sandbox.close()
