@@ -36,6 +36,7 @@ from . import wire
 
 SIDE_SOCKET = "KATA_SIDE_SOCKET"
 real_sleep = asyncio.sleep
+MAX_TURNS = 10_000  # of this loop, that the judge may ask a stand-in's answer to wait
 real_time_sleep = time.sleep
 
 _agent: "Agent | None" = None  # in the sandbox's own process; None in a pool's worker processes
@@ -308,6 +309,7 @@ class Agent:
         self.module = None
         self.calls: dict[int, asyncio.Task] = {}
         self.started: set[int] = set()  # calls whose task has begun its coroutine
+        self.cancelled_calls: set[int] = set()  # calls the judge has cancelled, until they end
         self.waiting: dict[int, asyncio.Future] = {}
         self.own_tasks: set[asyncio.Task] = set()
         self.loop_errors: list[str] = []
@@ -503,6 +505,8 @@ class Agent:
         elif op == "cancel":
             number = message.get("id")
             task = self.calls.get(number)
+            if task is not None:
+                self.cancelled_calls.add(number)
             if task is not None and number in self.started:
                 task.cancel()
             elif task is not None:  # before its first step, its coroutine would never run: after that step, then
@@ -540,7 +544,10 @@ class Agent:
         return getattr(self.module, target)
 
     def _ended(self, number: int, how: str, value: Any = None, error: BaseException | None = None) -> None:
-        message = {"op": "ended", "id": number, "outcome": how}
+        # Whether the judge's cancellation reached the call before it ended: only the words of a failing check's
+        # likely mistake depend on it.
+        message = {"op": "ended", "id": number, "outcome": how, "cancel_reached": number in self.cancelled_calls}
+        self.cancelled_calls.discard(number)
         try:
             if how == "returned":
                 message["value"] = codec.encode(value)
@@ -641,7 +648,20 @@ class Agent:
                 if done.done():  # answered, but this task was cancelled before it resumed: it ends cancelled
                     answer = done.result()
                     break
-        return _after_cancel(answer) if cancelled else answer
+        if cancelled:
+            return _after_cancel(answer)
+        turns = answer.get("after_turns")
+        if isinstance(turns, int) and 0 < turns <= MAX_TURNS:
+            # The judge's fake ends this many turns of this loop from now: counted here, every such end comes in
+            # the exact order the judge set, however busy the machine; the judge hears when it was handed over.
+            try:
+                for _ in range(turns):
+                    await real_sleep(0)
+            except asyncio.CancelledError:
+                self.send({"op": "cancel", "id": number})
+                raise
+            self.send({"op": "handed_over", "id": number})
+        return answer
 
     def invoke_blocking(self, request: dict) -> dict:
         """A plain function of the judge's called in the loop's own thread: the loop is held until the answer

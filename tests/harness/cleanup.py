@@ -16,6 +16,8 @@ class GatedFetch(FakeFetch):
     the call is still running, with no race against a timer.
     """
 
+    ticks_counted_there = False  # its own _wait decides when a call ends
+
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._gate: asyncio.Event | None = None

@@ -35,10 +35,10 @@ class FakeFetch:
     """`await fake(key)`: waits, then returns `results(key)` or raises `errors[key]`.
 
     delay: how long a call takes; `delays` overrides it per key; math.inf never finishes by itself.
-    ticks: count delays in turns of the sandbox's event loop (Sandbox.turns) instead of seconds, so completion
-           orders are exact where the learner's code sees them and cost next to no real time (what hypothesis
-           examples want): a call that ends n ticks after another reaches the learner's code at least n - 1
-           turns after the other.
+    ticks: count delays in turns of the sandbox's event loop instead of seconds. The stand-in counts them there
+           (_hand_over), so completion orders are exact where the learner's code sees them, whatever the load, and
+           cost next to no real time (what hypothesis examples want): a call that ends n ticks after another
+           reaches the learner's code n turns after the other.
     errors: key -> the exception object to raise once the delay has passed.
 
     Instruments: `calls` (every FakeCall, in start order), `in_flight` and `peak` (most calls running at once,
@@ -65,6 +65,8 @@ class FakeFetch:
 
     calling = "async"  # how the sandbox's stand-in for it is called: `await fetch(key)`
     cancel_takes = 0.0  # AtEnd sets CANCEL_TAKES
+    # Ticks counted by the stand-in in the sandbox (_hand_over); False where a subclass's own _wait must run here.
+    ticks_counted_there = True
 
     def __call__(self, key: Hashable) -> Awaitable[Any]:
         # The call is recorded at once, in the step the judge learns of it; its body runs as a task of its own.
@@ -73,13 +75,39 @@ class FakeFetch:
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
         invocation = current_invocation()
+        delay = self.delays.get(key, self.delay)
+        if self.ticks and self.ticks_counted_there and math.isfinite(delay) and delay >= 1 and self._main(invocation):
+            return self._hand_over(call, key, invocation, int(delay))
         if invocation is not None:
             invocation.on_late_cancel = lambda: setattr(call, "outcome", "cancelled")
-        return self._serve(call, key)
+        return self._serve(call, key, delay)
 
-    async def _serve(self, call: FakeCall, key: Hashable) -> Any:
+    @staticmethod
+    def _main(invocation) -> bool:
+        """Called by the learner's code on the sandbox's own loop (not from a thread, another loop or a worker)."""
+        return invocation is not None and not invocation.blocking and invocation.channel is current_sandbox().main
+
+    async def _hand_over(self, call: FakeCall, key: Hashable, invocation, turns: int) -> Any:
+        """A delay in ticks, counted by the stand-in on the sandbox's loop: the outcome goes with the answer and
+        is handed over `turns` turns later, in the exact order the delays set, at no round trip per turn. The
+        call ends, here, when the sandbox says it was handed over, or cancelled meanwhile."""
+        outcome = "raised" if key in self.errors else "returned"
+
+        def ended(how: str) -> None:
+            if call.outcome == "running":
+                call.outcome, call.ended = how, real_perf_counter()
+                self.in_flight -= 1
+
+        invocation.answer["after_turns"] = turns
+        invocation.on_handed_over = lambda: ended(outcome)
+        invocation.on_late_cancel = lambda: ended("cancelled")
+        if key in self.errors:
+            raise self.errors[key]
+        return self.results(key)
+
+    async def _serve(self, call: FakeCall, key: Hashable, delay: float) -> Any:
         try:
-            await self._wait(self.delays.get(key, self.delay))
+            await self._wait(delay)
             if key in self.errors:
                 call.outcome = "raised"
                 raise self.errors[key]

@@ -284,6 +284,8 @@ class PipelineFetch(FakeFetch):
     fetch before parsing anything makes it wait `within` and then see no parse started. `saw_parse` records which:
     exact, whatever the clock does."""
 
+    ticks_counted_there = False  # its own _wait decides when a call ends
+
     def __init__(self, log: ProcessLog, **options) -> None:
         super().__init__(**options)
         self.log = log

@@ -65,11 +65,14 @@ class Invocation:
     blocking: bool = False
     task: asyncio.Task | None = None
     started: bool = False
+    cancel_requested: bool = False  # the sandbox cancelled the call before the answer went
     cancel_seen: bool = False  # the sandbox's cancel reached the body before it ended
     # Called when the sandbox's cancel crosses the answer (the call ended cancelled there, as asyncio ends a task
     # cancelled while its result is on the way): the fake records what the learner's code saw.
     on_late_cancel: Callable[[], None] | None = None
     answer: dict = field(default_factory=dict)  # more for the stand-in, sent with the outcome (e.g. "linger")
+    # Called when the stand-in, told to wait turns of its loop ("after_turns"), has handed the outcome over.
+    on_handed_over: Callable[[], None] | None = None
 
 
 class Channel:
@@ -394,11 +397,15 @@ class Sandbox:
                 late.on_late_cancel()
             invocation = self.invocations.get(key)
             if invocation is not None and invocation.task is not None:
-                invocation.cancel_seen = True
+                invocation.cancel_requested = True
                 if invocation.started:
-                    invocation.task.cancel()
+                    self._cancel_body(invocation)
                 else:  # its body has not begun: cancelled before it does, its own cleanup would never run
-                    self.loop.call_soon(invocation.task.cancel)
+                    self.loop.call_soon(self._cancel_body, invocation)
+        elif op == "handed_over":
+            done = self.answered.pop((id(channel), message.get("id")), None)
+            if done is not None and done.on_handed_over is not None:
+                done.on_handed_over()
         elif op in ("pong", "probed"):
             future = self.waiting.pop(message.get("id"), None)
             if future is not None and not future.done():
@@ -413,6 +420,12 @@ class Sandbox:
                         del self.invocations[key]
         for listener in list(self.listeners):
             listener(message)
+
+    @staticmethod
+    def _cancel_body(invocation: Invocation) -> None:
+        if not invocation.task.done():  # a body that ended in its first step never saw the cancellation
+            invocation.cancel_seen = True
+            invocation.task.cancel()
 
     def _fail_everything(self) -> None:
         for call in list(self.calls.values()):
@@ -462,7 +475,12 @@ class Sandbox:
     def _reply(self, invocation: Invocation, outcome: str, value: Any = None) -> None:
         key = (id(invocation.channel), invocation.number)
         self.invocations.pop(key, None)
-        if not invocation.cancel_seen:
+        if invocation.cancel_requested and not invocation.cancel_seen:
+            # Cancelled there before this answer could arrive, and the body never saw it: the stand-in ends
+            # cancelled, and the fake records what the learner's code saw.
+            if invocation.on_late_cancel is not None:
+                invocation.on_late_cancel()
+        elif not invocation.cancel_seen:
             self.answered[key] = invocation
         message = {**invocation.answer, "op": "done", "id": invocation.number, "outcome": outcome}
         message["cancel_seen"] = invocation.cancel_seen
