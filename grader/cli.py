@@ -1,19 +1,59 @@
-"""`python -m grader`: grade the katas, and the learner's and the instructor's other commands."""
+"""`python -m grader`: grade the katas, and the learner's and the instructor's other commands. One handler per
+subcommand; each gets the parsed arguments and a Context (the workspace, the katas, the console)."""
 
 import argparse
+import difflib
+import io
 import os
 import sys
-from contextlib import nullcontext
-from functools import partial
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from time import perf_counter
 
 from rich.console import Console
 
-from . import commands, curriculum, formats, progress, report, runner
+from . import commands, curriculum, runner
+from .curriculum import Kata, NoWorkspace, Workspace
 
-USAGE_ERROR = 2
-COMMANDS = ("grade", "watch", "hint", "list", "reset", "solution", "export", "verify")
+
+@dataclass
+class Context:
+    workspace: Workspace
+    katas: list[Kata]
+    console: Console
+
+    def kata(self, name: str) -> Kata:
+        return next(kata for kata in self.katas if kata.name == name)
+
+
+class TrimmedLines(io.TextIOBase):
+    """Output that is not a terminal (a pipe, a file) without the spaces rich pads table lines with."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        for line in lines:
+            self.stream.write(line.rstrip() + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.write(self.pending)
+        self.pending = ""
+        self.stream.flush()
+
+
+def make_console(stream=None) -> Console:
+    """A terminal gets rich's colours and its width; a pipe or a file plain, trimmed lines, wide enough for tables."""
+    console = Console(highlight=False, file=stream)
+    if console.is_terminal:
+        return console
+    return Console(highlight=False, file=TrimmedLines(stream or sys.stdout), width=max(console.width, 120))
 
 
 def _positive(text: str) -> float:
@@ -23,60 +63,152 @@ def _positive(text: str) -> float:
     return value
 
 
+def _options(context: Context, args: argparse.Namespace) -> runner.Options:
+    scale = os.environ.get("KATA_TIME_SCALE", "1")
+    try:
+        factor = _positive(scale)
+    except (ValueError, argparse.ArgumentTypeError) as error:
+        raise UsageError(f"KATA_TIME_SCALE: {error}") from None
+    return runner.Options(
+        workspace=context.workspace,
+        tests=args.tests or context.workspace.tests,
+        jobs=args.jobs,
+        time_limit=args.time_limit * factor,
+    )
+
+
+class UsageError(Exception):
+    """A mistyped command, kata or option: said with what was meant, exit code 2."""
+
+
+def _chosen(context: Context, names: list[str]) -> list[Kata]:
+    known = {kata.name for kata in context.katas}
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            raise UsageError(
+                f"no kata named {name!r}"
+                + (f": did you mean {close[0]!r}?" if close else f"; the katas are: {', '.join(sorted(known))}")
+            )
+    return [kata for kata in context.katas if kata.name in names]
+
+
+def _one_kata(context: Context, name: str | None) -> Kata | None:
+    """The kata named, else the current one (the first not yet passed)."""
+    if name is not None:
+        return _chosen(context, [name])[0]
+    return commands.current(context.katas, commands.load_progress(context.console, context.workspace))
+
+
+# handlers
+
+
+def grade(context: Context, args: argparse.Namespace) -> int:
+    from .grading import grade_and_report
+
+    target = args.target or context.workspace.exercises
+    if not target.is_dir():
+        raise UsageError(f"--target {target}: no such folder")
+    chosen = _chosen(context, args.katas) or context.katas
+    return grade_and_report(
+        context, chosen, target, _options(context, args), fmt=args.format, output=args.output, whole=not args.katas
+    )
+
+
+def watch(context: Context, args: argparse.Namespace) -> int:
+    from .session import watch as run_watch
+
+    start = _chosen(context, [args.kata])[0] if args.kata else None
+    return run_watch(context, _options(context, args), start=start, poll=args.poll)
+
+
+def hint(context: Context, args: argparse.Namespace) -> int:
+    kata = _one_kata(context, args.kata)
+    if kata is None:
+        context.console.print("Every kata passes: no hint needed.")
+        return 0
+    return commands.hint(context.console, context.workspace, kata)
+
+
+def solution(context: Context, args: argparse.Namespace) -> int:
+    kata = _one_kata(context, args.kata)
+    if kata is None:
+        raise UsageError("every kata passes: name the one whose solution you want (python -m grader solution KATA)")
+    return commands.solution(context.console, context.workspace, kata)
+
+
+def listing(context: Context, args: argparse.Namespace) -> int:
+    return commands.curriculum_list(context.console, context.workspace, context.katas)
+
+
+def reset(context: Context, args: argparse.Namespace) -> int:
+    return commands.reset(context.console, context.workspace, _chosen(context, [args.kata])[0], yes=args.yes)
+
+
+def export(context: Context, args: argparse.Namespace) -> int:
+    from .export import export as run_export
+
+    return run_export(
+        context.console, context.workspace, context.katas, args.destination, with_tests=not args.without_tests
+    )
+
+
+def verify(context: Context, args: argparse.Namespace) -> int:
+    from .verify import verify as run_verify
+
+    chosen = _chosen(context, args.katas) or context.katas
+    return run_verify(context.console, chosen, _options(context, args), runs=args.runs, load=args.load)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grader",
         description="Grade your asyncio katas: each kata's hidden suite runs against your code in exercises/. "
         "With no command, grades (python -m grader [KATA ...] is python -m grader grade [KATA ...]).",
         epilog="Set KATA_TIME_SCALE (e.g. 3) on a slow machine to stretch every timing check and limit. "
-        "NO_COLOR turns colour off.",
+        "NO_COLOR turns colour off. KATAS_ROOT names the copy of the katas when not run from inside it.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.set_defaults(commands=subparsers.choices)
 
-    grade = subparsers.add_parser("grade", help="grade katas (the default command)")
-    grade.add_argument("katas", nargs="*", metavar="KATA", help="grade only these katas, showing every failing check")
-    grade.add_argument(
-        "--target",
-        type=Path,
-        default=curriculum.EXERCISES,
-        help="folder holding the kata modules to grade (default: exercises/)",
-    )
-    grade.add_argument(
-        "--format",
-        choices=("text", "json", "gradescope", "junit"),
-        default="text",
-        help="report format (default: text)",
-    )
-    grade.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
-    _suite_options(grade)
+    def command(name: str, handler: Callable, text: str) -> argparse.ArgumentParser:
+        sub = subparsers.add_parser(name, help=text, description=text)
+        sub.set_defaults(handler=handler)
+        return sub
 
-    watch = subparsers.add_parser("watch", help="grade the current kata again every time a file is saved")
-    watch.add_argument(
-        "--poll",
-        action="store_true",
-        help="poll for changes instead of file-system events (network drives, some containers)",
-    )
-    _suite_options(watch)
+    sub = command("grade", grade, "grade katas (the default command)")
+    sub.add_argument("katas", nargs="*", metavar="KATA", help="grade only these katas, showing every failing check")
+    sub.add_argument("--target", type=Path, help="folder holding the kata modules to grade (default: exercises/)")
+    sub.add_argument("--format", choices=("text", "json", "gradescope", "junit"), default="text", help="report format")
+    sub.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE instead of stdout")
+    _suite_options(sub)
 
-    for name, text in (
-        ("hint", "show the next hint of a kata"),
-        ("solution", "show a passed kata's reference solution"),
+    sub = command("watch", watch, "grade the current kata (or KATA) again every time a file is saved")
+    sub.add_argument("kata", nargs="?", metavar="KATA", help="start with this kata (default: the first not passed)")
+    sub.add_argument(
+        "--poll", action="store_true", help="poll for changes instead of file-system events (network drives, VMs)"
+    )
+    _suite_options(sub)
+
+    for name, handler, text in (
+        ("hint", hint, "show the next hint of a kata (default: the current one)"),
+        ("solution", solution, "show a passed kata's reference solution (default: the current one)"),
     ):
-        subparsers.add_parser(name, help=text).add_argument("kata", metavar="KATA")
-    subparsers.add_parser("list", help="the curriculum by chapter, with status and points")
-    reset = subparsers.add_parser("reset", help="restore a kata's original stub (your version is kept beside it)")
-    reset.add_argument("kata", metavar="KATA")
-    reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+        command(name, handler, text).add_argument("kata", nargs="?", metavar="KATA")
+    command("list", listing, "the curriculum by chapter, with status and points")
+    sub = command("reset", reset, "restore a kata's original stub (your version is kept beside it)")
+    sub.add_argument("kata", metavar="KATA")
+    sub.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
-    export = subparsers.add_parser("export", help="write a learner's copy of the repository (no solutions/)")
-    export.add_argument("destination", type=Path, metavar="DEST")
-    export.add_argument("--without-tests", action="store_true", help="leave the hidden suites out too")
+    sub = command("export", export, "write a learner's copy of the repository (no solutions/)")
+    sub.add_argument("destination", type=Path, metavar="DEST")
+    sub.add_argument("--without-tests", action="store_true", help="leave the hidden suites out too")
 
-    verify = subparsers.add_parser("verify", help="for kata authors: prove katas sound (reference, stub, banks)")
-    verify.add_argument("katas", nargs="*", metavar="KATA", help="only these katas (default: all)")
-    verify.add_argument("--runs", type=int, default=20, help="times the reference must pass in a row (default: 20)")
-    verify.add_argument("--load", type=int, default=0, metavar="N", help="busy CPU processes beside it (default: 0)")
-    _suite_options(verify)
+    sub = command("verify", verify, "for kata authors: prove katas sound (reference, stub, banks)")
+    sub.add_argument("katas", nargs="*", metavar="KATA", help="only these katas (default: all)")
+    sub.add_argument("--runs", type=int, default=20, help="times the reference must pass in a row (default: 20)")
+    sub.add_argument("--load", type=int, default=0, metavar="N", help="busy CPU processes beside it (default: 0)")
+    _suite_options(sub)
     return parser
 
 
@@ -84,10 +216,9 @@ def _suite_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--tests",
         type=Path,
-        default=curriculum.TESTS,
         metavar="PATH",
-        help="folder of the hidden suites (katas/, harness/), e.g. an instructor's copy "
-        "kept outside the learner's (default: tests/)",
+        help="folder of the hidden suites (katas/, harness/), e.g. an instructor's copy kept outside the "
+        "learner's (default: tests/)",
     )
     parser.add_argument(
         "--jobs",
@@ -106,86 +237,25 @@ def _suite_options(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
-        argv.insert(0, "grade")
     parser = _parser()
+    commands_known = set(parser.get_default("commands"))
+    if not argv or (argv[0] not in commands_known and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "grade")  # `python -m grader [KATA ...]` grades
     args = parser.parse_args(argv)
-    katas = curriculum.load()
-    by_name = {kata.name: kata for kata in katas}
-    chosen_names = getattr(args, "katas", None) or ([args.kata] if hasattr(args, "kata") else [])
-    unknown = [name for name in chosen_names if name not in by_name]
-    if unknown:
-        parser.error(f"no kata named {', '.join(unknown)}; the katas are: {', '.join(by_name)}")
-    if hasattr(args, "time_limit"):
-        try:
-            args.time_limit *= _positive(os.environ.get("KATA_TIME_SCALE", "1"))
-        except (ValueError, argparse.ArgumentTypeError) as error:
-            parser.error(f"KATA_TIME_SCALE: {error}")
-    if getattr(args, "target", None) is not None and not args.target.is_dir():
-        parser.error(f"--target {args.target}: no such folder")
-    chosen = [kata for kata in katas if kata.name in chosen_names] or katas
-
-    console = Console(highlight=False)
-    match args.command:
-        case "grade":
-            return grade(console, args, chosen, whole_curriculum=not chosen_names)
-        case "watch":
-            from .watch import watch
-
-            return watch(console, katas, args)
-        case "hint":
-            return commands.hint(console, chosen[0])
-        case "list":
-            return commands.curriculum_list(console, katas)
-        case "reset":
-            return commands.reset(console, chosen[0], yes=args.yes)
-        case "solution":
-            return commands.solution(console, chosen[0])
-        case "export":
-            from .export import export
-
-            return export(console, args.destination, with_tests=not args.without_tests)
-        case "verify":
-            from .verify import verify
-
-            return verify(console, chosen, args)
-
-
-def grade(console: Console, args: argparse.Namespace, chosen: list[curriculum.Kata], *, whole_curriculum: bool) -> int:
-    started = perf_counter()
-    showing = args.format == "text" and args.output is None
-    with console.status(f"Grading {len(chosen)} kata(s)…") if showing else nullcontext():
-        results = runner.grade_all(chosen, args.target, tests=args.tests, jobs=args.jobs, time_limit=args.time_limit)
-    seconds = perf_counter() - started
-
-    history = None
-    if args.target.resolve() == curriculum.EXERCISES.resolve():  # the learner's own work: remember it
-        state = commands.load_progress(console)
-        state.record(results, whole_curriculum=whole_curriculum)
-        progress.save(state)
-        history = state
-
-    if args.format == "text":
-        show = partial(
-            report.show,
-            results=results,
-            target_name=args.target.resolve().name,
-            whole_curriculum=whole_curriculum,
-            progress=history,
-        )
-        if args.output is None:
-            show(console)
-        else:
-            with args.output.open("w", encoding="utf-8") as stream:
-                show(Console(file=stream, width=100))
-    else:
-        text = {
-            "json": lambda: formats.to_json(results, args.target.resolve()),
-            "gradescope": lambda: formats.to_gradescope(results, seconds),
-            "junit": lambda: formats.to_junit(results, seconds),
-        }[args.format]()
-        if args.output is None:
-            print(text)
-        else:
-            args.output.write_text(text + "\n", encoding="utf-8")
-    return 0 if all(result.status == "passed" for result in results) else 1
+    console = make_console()
+    try:
+        workspace = Workspace.find()
+        context = Context(workspace, curriculum.load(workspace.manifest), console)
+        return args.handler(context, args)
+    except UsageError as error:
+        mistyped = argv[1] if argv[0] == "grade" and len(argv) > 1 else None
+        command = difflib.get_close_matches(mistyped or "", commands_known, n=1)
+        if command and f"no kata named {mistyped!r}" in str(error) and "did you mean" not in str(error):
+            parser.exit(
+                2, f"{parser.prog}: error: no command or kata named {mistyped!r}: did you mean {command[0]!r}?\n"
+            )
+        parser.exit(2, f"{parser.prog}: error: {error}\n")
+    except NoWorkspace as error:
+        parser.exit(2, f"{parser.prog}: error: {error}\n")
+    finally:
+        console.file.flush()

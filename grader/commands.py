@@ -1,43 +1,43 @@
 """The learner's small commands: hint, list, reset, solution."""
 
+import sys
 from datetime import datetime
 
-from rich import box
 from rich.console import Console
 from rich.prompt import Confirm
 from rich.syntax import Syntax
-from rich.table import Table
 from rich.text import Text
 
 from . import progress as progress_file
 from . import stubs
-from .curriculum import EXERCISES, SOLUTIONS, Kata
-from .report import STATUS_STYLE
-from .results import PASSED
+from .curriculum import Kata, Workspace
+from .report import STATUS_STYLE, chapter_tables
+from .results import Status
 
 
-def load_progress(console: Console) -> progress_file.Progress:
+def load_progress(console: Console, workspace: Workspace) -> progress_file.Progress:
     """The learner's progress, saying so when the file was unreadable and had to be rebuilt."""
-    progress = progress_file.load()
+    progress = progress_file.load(workspace.progress_file)
     if progress.notice:
         console.print(Text(f"Warning: {progress.notice}", style="yellow"))
     return progress
 
 
-def hint(console: Console, kata: Kata) -> int:
-    """One more hint each time, up to the last; the ones already shown are shown again above it."""
-    progress = load_progress(console)
+def hint(console: Console, workspace: Workspace, kata: Kata, *, again: str | None = None) -> int:
+    """One more hint each time, up to the last; the ones already shown are shown again above it. `again` says how
+    to ask for the next one (watch mode has a key for it)."""
+    progress = load_progress(console, workspace)
     entry = progress.kata(kata.name)
     if not kata.hints:
         console.print(f"{kata.name} has no hints.")
         return 0
     entry.hints_shown = min(entry.hints_shown + 1, len(kata.hints))
-    progress_file.save(progress)
+    progress_file.save(progress, workspace.progress_file)
     console.print(Text(f"{kata.number}. {kata.title}", style="bold"))
     for number, text in enumerate(kata.hints[: entry.hints_shown], start=1):
         console.print(Text.assemble((f"Hint {number} of {len(kata.hints)}: ", "bold cyan"), text))
     if entry.hints_shown < len(kata.hints):
-        console.print(Text(f"Ask again for the next one: python -m grader hint {kata.name}", style="dim"))
+        console.print(Text(f"Ask again for the next one: {again or f'python -m grader hint {kata.name}'}", style="dim"))
     else:
         console.print(Text("That was the last hint.", style="dim"))
     return 0
@@ -45,57 +45,57 @@ def hint(console: Console, kata: Kata) -> int:
 
 def current(katas: list[Kata], progress: progress_file.Progress) -> Kata | None:
     """The first kata not yet passed: the one to work on."""
-    return next((kata for kata in katas if progress.kata(kata.name).status != PASSED), None)
+    return next((kata for kata in katas if progress.kata(kata.name).status != Status.PASSED), None)
 
 
-def curriculum_list(console: Console, katas: list[Kata]) -> int:
+def curriculum_list(console: Console, workspace: Workspace, katas: list[Kata]) -> int:
     """The curriculum by chapter, with each kata's status and best points from past grading runs."""
-    progress = load_progress(console)
+    progress = load_progress(console, workspace)
     now = current(katas, progress)
-    for chapter in dict.fromkeys(kata.chapter for kata in katas):
-        table = Table(
-            title=chapter,
-            title_justify="left",
-            title_style="bold",
-            box=box.SIMPLE_HEAD,
-            show_edge=False,
-            padding=(0, 1, 0, 0),
-        )
-        for column in ("", "#", "kata", "title", "status", "best"):
-            table.add_column(column, justify="right" if column in ("#", "best") else "left")
-        for kata in (kata for kata in katas if kata.chapter == chapter):
-            entry = progress.kata(kata.name)
-            label, style = STATUS_STYLE.get(entry.status, ("not graded", "dim"))
-            table.add_row(
-                "→" if kata is now else "",
-                str(kata.number),
-                kata.name,
-                kata.title,
-                Text(label, style=style),
-                f"{entry.best_score:g}/{kata.points}",
-            )
-        console.print(table)
+    columns = [
+        (header, {"justify": "right" if header in ("#", "best") else "left"})
+        for header in ("", "#", "kata", "title", "status", "best")
+    ]
+
+    def row(kata: Kata) -> list:
+        entry = progress.kata(kata.name)
+        label, style = STATUS_STYLE.get(entry.status, ("not graded", "dim"))
+        return [
+            "→" if kata is now else "",
+            str(kata.number),
+            kata.name,
+            kata.title,
+            Text(label, style=style),
+            f"{entry.best_score:g}/{kata.points}",
+        ]
+
+    console.print(chapter_tables(katas, columns, row))
     console.print(Text("Statuses are from your last grading run: python -m grader grades again.", style="dim"))
     return 0
 
 
-def reset(console: Console, kata: Kata, *, yes: bool) -> int:
+def reset(console: Console, workspace: Workspace, kata: Kata, *, yes: bool) -> int:
     """Put the original stub back, keeping the learner's version beside it: their work is never lost."""
-    path = EXERCISES / f"{kata.name}.py"
+    path = workspace.exercises / f"{kata.name}.py"
+    shown = path.relative_to(workspace.root)
     try:
-        stub = stubs.original(kata)
+        stub = stubs.original(workspace, kata)
     except stubs.StubNotFound as error:
         console.print(f"Cannot reset {kata.name}: {error}.")
         return 1
     current_source = path.read_text(encoding="utf-8") if path.exists() else None
     if current_source == stub:
-        console.print(f"{path.relative_to(EXERCISES.parent)} is already the original stub.")
+        console.print(f"{shown} is already the original stub.")
         return 0
     backup = path.with_name(f"{path.name}.{datetime.now():%Y%m%d-%H%M%S}.bak")
-    shown = path.relative_to(EXERCISES.parent)
     if current_source is not None and not yes:
         question = f"Replace {shown} with the original stub? Your version is kept as {backup.name}"
-        if not Confirm.ask(question, console=console, default=False):
+        try:
+            agreed = Confirm.ask(question, console=console, default=False)
+        except EOFError:  # no one to answer (stdin closed or at its end): no is the answer
+            console.print()
+            agreed = False
+        if not agreed:
             console.print("Nothing changed.")
             return 1
     if current_source is not None:
@@ -105,10 +105,11 @@ def reset(console: Console, kata: Kata, *, yes: bool) -> int:
     return 0
 
 
-def solution(console: Console, kata: Kata) -> int:
-    """The reference solution, once the kata has been passed."""
-    path = SOLUTIONS / f"{kata.name}.py"
-    if load_progress(console).kata(kata.name).first_passed is None:
+def solution(console: Console, workspace: Workspace, kata: Kata) -> int:
+    """The reference solution, once the kata has been passed: whole lines, never cut at the terminal's edge;
+    the plain file when the output is not a terminal."""
+    path = workspace.solutions / f"{kata.name}.py"
+    if load_progress(console, workspace).kata(kata.name).first_passed is None:
         console.print(
             f"Pass {kata.name} first: its reference solution unlocks then. Stuck? python -m grader hint {kata.name}"
         )
@@ -116,5 +117,10 @@ def solution(console: Console, kata: Kata) -> int:
     if not path.exists():
         console.print("This copy of the katas has no reference solutions: ask your instructor.")
         return 1
-    console.print(Syntax(path.read_text(encoding="utf-8"), "python", line_numbers=True))
+    source = path.read_text(encoding="utf-8")
+    if not console.is_terminal:
+        console.file.flush()
+        sys.stdout.write(source)
+        return 0
+    console.print(Syntax(source, "python", line_numbers=True, word_wrap=True))
     return 0

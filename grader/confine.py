@@ -39,11 +39,14 @@ TOKEN = "KATA_SANDBOX"  # every process of a sandbox carries it in its environme
 def hidden_paths(graded: Path) -> list[str]:
     """The suites, the solutions and the grader's data: never to be read by the learner's code (except the
     folder being graded: `--target solutions` grades the reference solutions themselves)."""
-    root = Path(__file__).resolve().parent.parent
-    found = [root / "tests", root / "solutions", Path(__file__).with_name("curriculum.toml")]
-    extra = os.environ.get("KATA_TESTS")
-    if extra:
-        found.append(Path(extra))
+    from .curriculum import PACKAGED_MANIFEST, NoWorkspace, Workspace
+
+    found = [PACKAGED_MANIFEST]
+    with contextlib.suppress(NoWorkspace):
+        workspace = Workspace.find()  # the runner names it (KATAS_ROOT)
+        found += [workspace.tests, workspace.solutions, workspace.manifest]
+    if os.environ.get("KATA_TESTS"):
+        found.append(Path(os.environ["KATA_TESTS"]))
     found = [path.resolve() for path in found if path.exists()]
     return [str(path) for path in found if not graded.resolve().is_relative_to(path)]
 

@@ -4,7 +4,7 @@ import json
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from .results import KataResult
+from .results import KataResult, Status
 
 
 def _total(results: list[KataResult]) -> float:
@@ -84,7 +84,7 @@ def to_gradescope(results: list[KataResult], seconds: float) -> str:
                     "visibility": "visible",
                 }
             )
-    passed = sum(result.status == "passed" for result in results)
+    passed = sum(result.status == Status.PASSED for result in results)
     return json.dumps(
         {
             "score": _total(results),

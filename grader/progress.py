@@ -1,4 +1,4 @@
-"""The learner's progress, kept in progress.json at the repository's root: per kata the best score, the last
+"""The learner's progress, kept in progress.json at the workspace's root: per kata the best score, the last
 status, when it was first passed and how many hints were shown; and the total score of each grading run.
 
 Plain JSON, easy to copy between machines, written atomically. A missing file starts afresh; a corrupt one is
@@ -12,17 +12,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .curriculum import ROOT
-from .results import PASSED, KataResult
+from .results import KataResult, Status
 
-PROGRESS_FILE = ROOT / "progress.json"
 HISTORY_KEPT = 200
 
 
 @dataclass
 class KataProgress:
     best_score: float = 0.0
-    status: str = "not_graded"
+    status: str = "not_graded"  # a Status once graded
     first_passed: str | None = None  # ISO 8601, UTC
     hints_shown: int = 0
 
@@ -42,7 +40,7 @@ class Progress:
             entry = self.kata(result.kata.name)
             entry.best_score = max(entry.best_score, result.score)
             entry.status = result.status
-            if result.status == PASSED and entry.first_passed is None:
+            if result.status == Status.PASSED and entry.first_passed is None:
                 entry.first_passed = now
         if whole_curriculum:
             self.history.append(
@@ -50,7 +48,7 @@ class Progress:
                     "at": now,
                     "score": round(sum(result.score for result in results), 2),
                     "max_score": sum(result.kata.points for result in results),
-                    "passed": sum(result.status == PASSED for result in results),
+                    "passed": sum(result.status == Status.PASSED for result in results),
                 }
             )
             del self.history[:-HISTORY_KEPT]
@@ -60,7 +58,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def load(path: Path = PROGRESS_FILE) -> Progress:
+def load(path: Path) -> Progress:
     if not path.exists():
         return Progress()
     try:
@@ -78,7 +76,7 @@ def load(path: Path = PROGRESS_FILE) -> Progress:
         )
 
 
-def save(progress: Progress, path: Path = PROGRESS_FILE) -> None:
+def save(progress: Progress, path: Path) -> None:
     """Write to a temporary file beside it, then rename: a crash never leaves half a file."""
     data = {"katas": {name: asdict(entry) for name, entry in progress.katas.items()}, "history": progress.history}
     with tempfile.NamedTemporaryFile(

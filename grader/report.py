@@ -1,5 +1,6 @@
 """Showing grading results to people: the scoreboard, the total, what to do next (rich)."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from rich import box
@@ -9,16 +10,17 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from .curriculum import Kata
 from .progress import Progress
-from .results import CATEGORIES, ERROR, FAILED, NOT_STARTED, PASSED, KataResult
+from .results import CATEGORIES, KataResult, Status
 
 DAYS_SHOWN = 7
 
 STATUS_STYLE = {
-    PASSED: ("passed", "green"),
-    FAILED: ("failing", "red"),
-    NOT_STARTED: ("not started", "dim"),
-    ERROR: ("error", "magenta"),
+    Status.PASSED: ("passed", "green"),
+    Status.FAILED: ("failing", "red"),
+    Status.NOT_STARTED: ("not started", "dim"),
+    Status.ERROR: ("error", "magenta"),
 }
 
 
@@ -31,7 +33,7 @@ def _category_mark(result: KataResult, category: str) -> Text:
     if counts is None:
         return Text("-", style="dim")
     passed, total = counts
-    if result.status in (NOT_STARTED, ERROR):
+    if result.status in (Status.NOT_STARTED, Status.ERROR):
         return Text(f"0/{total}", style="dim")
     return Text(f"{passed}/{total}", style="green" if passed == total else "red")
 
@@ -44,11 +46,10 @@ HEADERS = {
 }
 
 
-def scoreboard(results: list[KataResult]) -> Group:
-    """One table per chapter, one row per kata; equal column widths so the chapters line up."""
-    name_width = max(len(result.kata.name) for result in results)
+def chapter_tables(katas: list[Kata], columns: list[tuple[str, dict]], row: Callable[[Kata], list]) -> Group:
+    """One table per chapter, one row per kata: the scoreboard and the curriculum list alike."""
     tables = []
-    for chapter in dict.fromkeys(result.kata.chapter for result in results):
+    for chapter in dict.fromkeys(kata.chapter for kata in katas):
         table = Table(
             title=chapter,
             title_justify="left",
@@ -57,53 +58,77 @@ def scoreboard(results: list[KataResult]) -> Group:
             padding=(0, 1, 0, 0),
             show_edge=False,
         )
-        table.add_column("#", justify="right", min_width=2)
-        table.add_column("kata", min_width=name_width)
-        table.add_column("status", min_width=11)
-        table.add_column("points", justify="right", min_width=7)
-        for category in CATEGORIES:
-            table.add_column(HEADERS[category], justify="center", min_width=8)
-        for result in results:
-            if result.kata.chapter == chapter:
-                label, style = STATUS_STYLE[result.status]
-                table.add_row(
-                    str(result.kata.number),
-                    result.kata.name,
-                    Text(label, style=style),
-                    f"{_points(result.score)}/{result.kata.points}",
-                    *(_category_mark(result, category) for category in CATEGORIES),
-                )
+        for header, options in columns:
+            table.add_column(header, **options)
+        for kata in katas:
+            if kata.chapter == chapter:
+                table.add_row(*row(kata))
         tables.append(table)
     return Group(*tables)
+
+
+def scoreboard(katas: list[Kata], results: dict[str, KataResult]) -> Group:
+    """Every kata's status, points and checks per category; a kata not graded yet shows as being graded. Equal
+    column widths, so the chapters line up."""
+    name_width = max(len(kata.name) for kata in katas)
+    columns = [
+        ("#", {"justify": "right", "min_width": 2}),
+        ("kata", {"min_width": name_width, "no_wrap": True}),
+        ("status", {"min_width": 11, "no_wrap": True}),
+        ("points", {"justify": "right", "min_width": 7, "no_wrap": True}),
+        *((HEADERS[category], {"justify": "center", "min_width": 8, "no_wrap": True}) for category in CATEGORIES),
+    ]
+
+    def row(kata: Kata) -> list:
+        result = results.get(kata.name)
+        if result is None:
+            return [str(kata.number), kata.name, Text("grading…", style="dim"), f"-/{kata.points}"]
+        label, style = STATUS_STYLE[result.status]
+        return [
+            str(kata.number),
+            kata.name,
+            Text(label, style=style),
+            f"{_points(result.score)}/{kata.points}",
+            *(_category_mark(result, category) for category in CATEGORIES),
+        ]
+
+    return chapter_tables(katas, columns, row)
+
+
+def _bar(total: float, completed: float, width: int) -> Table:
+    # A bare ProgressBar ends without a line break: whatever is printed next would follow it on its line.
+    grid = Table.grid()
+    grid.add_row(ProgressBar(total=total or 1, completed=completed, width=width))
+    return grid
 
 
 def total(results: list[KataResult]) -> Group:
     score = sum(result.score for result in results)
     maximum = sum(result.kata.points for result in results)
-    passed = sum(result.status == PASSED for result in results)
+    passed = sum(result.status == Status.PASSED for result in results)
     return Group(
         Text(f"Score {_points(round(score, 2))} of {maximum} points, {passed} of {len(results)} katas passed"),
-        ProgressBar(total=maximum or 1, completed=score, width=50),
+        _bar(maximum, score, 50),
     )
 
 
-def problems(result: KataResult, target_name: str, *, first_only: bool = False) -> Group:
+def problems(result: KataResult, target_name: str, *, first_only: bool = False, in_watch: bool = False) -> Group:
     """What is wrong with one kata, in the learner's words: the reason it could not be graded, or its failing
-    checks (all of them, or the first)."""
+    checks (all of them, or the first). In watch mode, what to do next is to save the file."""
     kata = result.kata
     path = f"{target_name}/{kata.name}.py"
     heading = Text(f"{kata.number}. {kata.title}: {path}", style="bold")
-    if result.status == PASSED:
+    if result.status == Status.PASSED:
         return Group(heading, Text("All checks pass.", style="green"))
-    if result.status == NOT_STARTED:
+    if result.status == Status.NOT_STARTED:
         return Group(
             heading,
             Text(
-                "Not started: read the docstring in that file, write your solution, then run "
-                f"`python -m grader {kata.name}`."
+                "Not started: read the docstring in that file, write your solution, then "
+                + ("save it." if in_watch else f"run `python -m grader {kata.name}`.")
             ),
         )
-    if result.status == ERROR:
+    if result.status == Status.ERROR:
         return Group(heading, Text(f"Could not be graded: {result.reason}", style="magenta"))
     failures = result.failures[:1] if first_only else result.failures
     lines = [heading]
@@ -153,12 +178,12 @@ def show(
     """The whole curriculum: scoreboard, total, progress over time and the next kata to work on.
     Chosen katas: every problem of each."""
     console.print(Text(f"asyncio katas, graded against {target_name}/", style="bold"))
-    console.print(scoreboard(results))
+    console.print(scoreboard([result.kata for result in results], {result.kata.name: result for result in results}))
     console.print(total(results))
     if progress is not None and whole_curriculum and (past := history(progress)) is not None:
         console.print(past)
     console.print()
-    unfinished = [result for result in results if result.status != PASSED]
+    unfinished = [result for result in results if result.status != Status.PASSED]
     if whole_curriculum:
         if unfinished:
             console.print(Text("Next:", style="bold"), problems(unfinished[0], target_name, first_only=True))

@@ -1,12 +1,21 @@
 """What grading a kata found: its checks, its status, its score."""
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from .curriculum import Kata
 
+# What a check proves; the judge's plugin takes the list from here too.
 CATEGORIES = ("correctness", "concurrency", "timeout", "exceptions")
 
-PASSED, FAILED, NOT_STARTED, ERROR = "passed", "failed", "not_started", "error"
+
+class Status(StrEnum):
+    """A kata's status after grading, as reports and progress.json spell it."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_STARTED = "not_started"
+    ERROR = "error"
 
 
 @dataclass
@@ -27,14 +36,14 @@ class KataResult:
     seconds: float = 0.0
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         if self.reason:
-            return ERROR
+            return Status.ERROR
         if all(check.passed for check in self.checks):
-            return PASSED
+            return Status.PASSED
         if all(not check.passed and check.not_implemented for check in self.checks):
-            return NOT_STARTED
-        return FAILED
+            return Status.NOT_STARTED
+        return Status.FAILED
 
     def categories(self) -> dict[str, tuple[int, int]]:
         """(passed, total) for each category this kata has checks in, in the usual order."""
@@ -52,7 +61,7 @@ class KataResult:
 
     def earned(self, check: Check) -> float:
         """What a check earned. A kata that could not be graded, or has not been started, earns nothing."""
-        return self.weight(check) if check.passed and self.status not in (ERROR, NOT_STARTED) else 0.0
+        return self.weight(check) if check.passed and self.status not in (Status.ERROR, Status.NOT_STARTED) else 0.0
 
     @property
     def score(self) -> float:

@@ -16,12 +16,14 @@ import subprocess
 import sys
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
 
 from . import confine
-from .curriculum import ROOT, TESTS, Kata
+from .curriculum import Kata, Workspace
 from .results import Check, KataResult
 
 TIME_LIMIT = 10.0
@@ -33,6 +35,18 @@ JOBS = max(2, (os.cpu_count() or 1) + 1)
 # Hypothesis keeps a unicode table (about a second to build) and other caches in its storage folder. One kept
 # across runs, outside the learner's folder, saves that second in every kata.
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "asyncio-katas"
+SUITE_SETTINGS = Path(__file__).with_name("suites.ini")
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to grade: in which workspace, with which suites, how many katas at a time, within what limit."""
+
+    workspace: Workspace
+    tests: Path  # the hidden suites: the workspace's tests/, or an instructor's copy kept elsewhere
+    jobs: int = JOBS
+    time_limit: float = TIME_LIMIT
+
 
 REPORT_CAP = 4 << 20  # bytes of report read from one kata's suite
 
@@ -66,7 +80,7 @@ sys.exit(pytest.main(request["args"]))
 
 
 def _arguments(suite: Path) -> list[str]:
-    arguments = [str(suite), "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT)]
+    arguments = [str(suite), "-c", str(SUITE_SETTINGS), "--rootdir", str(suite.parent.parent)]
     for plugin in PLUGINS:
         arguments += ["-p", plugin]
     # No conftest.py is ever loaded, so none dropped beside the learner's code can rewrite a verdict;
@@ -74,10 +88,12 @@ def _arguments(suite: Path) -> list[str]:
     return arguments + ["--noconftest", "--assert=plain", "-q", "--no-header"]
 
 
-def _environment(tests: Path) -> dict[str, str]:
+def _environment(options: Options) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "KATA_REPORT"))}
     env.update(
-        PYTHONPATH=str(tests),
+        PYTHONPATH=str(options.tests),
+        KATAS_ROOT=str(options.workspace.root),  # what the sandbox must not read: confine.hidden_paths
+        KATA_TESTS=str(options.tests),
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",  # only the plugins named above, whatever else is installed
         PYTHONDONTWRITEBYTECODE="1",  # no __pycache__ written into the learner's folder
         HYPOTHESIS_STORAGE_DIRECTORY=str(CACHE / "hypothesis"),
@@ -89,7 +105,7 @@ class SuiteProcess:
     """One kata's pytest process, in a scratch folder and a session of its own (so its whole process group,
     pools and children included, can be killed). Start it ahead of need; `run` then grades one kata."""
 
-    def __init__(self, tests: Path = TESTS) -> None:
+    def __init__(self, options: Options) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="kata-"))
         self._log = (self.scratch / "pytest.log").open("wb")
         report_read, report_write = os.pipe()
@@ -100,7 +116,7 @@ class SuiteProcess:
             [*(["unshare", "--net", "--"] if own_network else []), sys.executable, "-c", BOOT],
             cwd=self.scratch,
             env={
-                **_environment(tests),
+                **_environment(options),
                 "KATA_REPORT_FD": str(report_write),
                 **({"KATA_OWN_NETWORK": "1"} if own_network else {}),
             },
@@ -196,16 +212,10 @@ def _ended_early(exit_code: int, check: str) -> str:
     )
 
 
-def grade(
-    kata: Kata,
-    target: Path,
-    *,
-    tests: Path = TESTS,
-    time_limit: float = TIME_LIMIT,
-    process: SuiteProcess | None = None,
-) -> KataResult:
+def grade(kata: Kata, target: Path, options: Options, *, process: SuiteProcess | None = None) -> KataResult:
     """Grade one kata, in `process` if one was started ahead (it is used up), else in a new one."""
-    if not kata.suite(tests).exists():
+    suite = kata.suite(options.tests)
+    if not suite.exists():
         if process is not None:
             process.close()
         return KataResult(
@@ -213,9 +223,18 @@ def grade(
             reason="this copy of the katas has no hidden suite for it: only your instructor "
             "can grade it (python -m grader --tests PATH grades with a suite kept elsewhere)",
         )
+    if not (target / f"{kata.name}.py").is_file():
+        if process is not None:
+            process.close()
+        return KataResult(
+            kata,
+            reason=f"there is no {target.name}/{kata.name}.py: `python -m grader reset {kata.name}` brings its "
+            "original stub back",
+        )
     started = perf_counter()
-    with process or SuiteProcess(tests) as suite_process:
-        exit_code, timed_out = suite_process.run(kata.suite(tests), target.resolve(), time_limit)
+    time_limit = options.time_limit
+    with process or SuiteProcess(options) as suite_process:
+        exit_code, timed_out = suite_process.run(suite, target.resolve(), time_limit)
         lines = suite_process.report_lines()
         suite_process.kill_sandboxes(lines)
         try:
@@ -257,7 +276,14 @@ def _judge(
     return KataResult(kata, checks, reason=reason)
 
 
-def grade_all(katas: list[Kata], target: Path, *, jobs: int, **options) -> list[KataResult]:
-    """Several katas at a time (each waits mostly on its own subprocess); results in curriculum order."""
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(lambda kata: grade(kata, target, **options), katas))
+def grade_all(
+    katas: list[Kata], target: Path, options: Options, on_result: Callable[[KataResult], None] | None = None
+) -> list[KataResult]:
+    """Several katas at a time (each waits mostly on its own subprocess), each result handed to `on_result` as it
+    arrives (in this thread); the results in curriculum order."""
+    with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+        futures = [pool.submit(grade, kata, target, options) for kata in katas]
+        for future in as_completed(futures):
+            if on_result is not None:
+                on_result(future.result())
+        return [future.result() for future in futures]

@@ -1,10 +1,11 @@
-"""The original stub of a kata, for `reset`: the newest version in the repository's git history that is
-still a stub (learner commits come after it; upstream fixes to the stub are kept)."""
+"""The original stub of a kata, for `reset` and `export`: the copy a handout keeps in .stubs/, or else the newest
+version in the repository's git history that is still a stub (learner commits come after it; upstream fixes to
+the stub are kept)."""
 
 import ast
 import subprocess
 
-from .curriculum import EXERCISES, ROOT, Kata
+from .curriculum import Kata, Workspace
 
 HISTORY_SEARCHED = 100
 
@@ -14,16 +15,22 @@ class StubNotFound(Exception):
 
 
 def is_stub(source: str) -> bool:
-    """Every public function is only a docstring and `raise NotImplementedError`."""
+    """Every public function, and every method of a public class but its `__init__`, is only a docstring and
+    `raise NotImplementedError`."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return False
-    functions = [
-        node
-        for node in tree.body
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_")
-    ]
+    functions = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_"):
+            functions.append(node)
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            functions += [
+                method
+                for method in node.body
+                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method.name != "__init__"
+            ]
     return bool(functions) and all(_raises_not_implemented(function) for function in functions)
 
 
@@ -37,18 +44,27 @@ def _raises_not_implemented(function: ast.FunctionDef | ast.AsyncFunctionDef) ->
     )
 
 
-def _git(*args: str) -> str:
-    return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=True).stdout
+def _git(workspace: Workspace, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(workspace.root), *args], capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL
+    ).stdout
 
 
-def original(kata: Kata) -> str:
-    path = (EXERCISES / f"{kata.name}.py").relative_to(ROOT).as_posix()
+def original(workspace: Workspace, kata: Kata) -> str:
+    kept = workspace.stubs / f"{kata.name}.py"
+    if kept.is_file():
+        return kept.read_text(encoding="utf-8")
+    if not (workspace.root / ".git").exists():
+        raise StubNotFound(
+            f"this copy of the katas has neither its original stubs ({kept.parent.name}/) nor a git history"
+        )
+    path = (workspace.exercises / f"{kata.name}.py").relative_to(workspace.root).as_posix()
     try:
-        commits = _git("log", f"--max-count={HISTORY_SEARCHED}", "--format=%H", "--", path).split()
+        commits = _git(workspace, "log", f"--max-count={HISTORY_SEARCHED}", "--format=%H", "--", path).split()
         for commit in commits:
-            source = _git("show", f"{commit}:{path}")
+            source = _git(workspace, "show", f"{commit}:{path}")
             if is_stub(source):
                 return source
     except (OSError, subprocess.CalledProcessError) as error:
-        raise StubNotFound(f"reset needs the repository's git history, which could not be read ({error})") from None
+        raise StubNotFound(f"the repository's git history could not be read ({error})") from None
     raise StubNotFound(f"no version of {path} in the git history is the original stub")

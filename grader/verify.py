@@ -2,7 +2,6 @@
 load beside it if asked; the stub is "not started"; every other right solution (tests/right/KATA/*.py) passes;
 every wrong one (tests/wrong/KATA/*.py) fails, with a failing check in the category its CAUGHT_IN names."""
 
-import argparse
 import ast
 import multiprocessing
 import tempfile
@@ -16,8 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from . import runner
-from .curriculum import EXERCISES, SOLUTIONS, TESTS, Kata
-from .results import CATEGORIES, FAILED, NOT_STARTED, PASSED, KataResult
+from .curriculum import Kata
+from .results import CATEGORIES, KataResult, Status
 
 MIN_WRONG, MIN_RIGHT = 4, 2
 
@@ -42,8 +41,8 @@ class Soundness:
     wrong: dict[Path, KataResult] = field(default_factory=dict)
 
     def problems(self) -> list[str]:
-        found = [f"reference: {_why(result)}" for result in self.reference if result.status != PASSED]
-        if self.stub is not None and self.stub.status != NOT_STARTED:
+        found = [f"reference: {_why(result)}" for result in self.reference if result.status != Status.PASSED]
+        if self.stub is not None and self.stub.status != Status.NOT_STARTED:
             found.append(f"stub is {self.stub.status}, not not_started: {_why(self.stub)}")
         if len(self.right) < MIN_RIGHT or len(self.wrong) < MIN_WRONG:
             found.append(
@@ -51,7 +50,9 @@ class Soundness:
                 f"{len(self.wrong)} wrong (at least {MIN_WRONG})"
             )
         found += [
-            f"right/{path.name}: {_why(result)}" for path, result in self.right.items() if result.status != PASSED
+            f"right/{path.name}: {_why(result)}"
+            for path, result in self.right.items()
+            if result.status != Status.PASSED
         ]
         found += [problem for path, result in self.wrong.items() if (problem := _not_caught(path, result))]
         return found
@@ -67,7 +68,7 @@ def _not_caught(path: Path, result: KataResult) -> str | None:
     except ValueError as error:
         return str(error)
     failing = sorted({check.category for check in result.failures})
-    if result.status == FAILED and category in failing:
+    if result.status == Status.FAILED and category in failing:
         return None
     reason = f" ({result.reason})" if result.reason else ""
     return f"wrong/{path.name} not caught in {category}: {result.status}, failing in {failing or 'nothing'}{reason}"
@@ -96,51 +97,49 @@ def busy_processes(count: int):
             process.join()
 
 
-def check_soundness(
-    katas: list[Kata], *, runs: int, tests: Path = TESTS, jobs: int = runner.JOBS, time_limit: float = runner.TIME_LIMIT
-) -> list[Soundness]:
+def check_soundness(katas: list[Kata], options: runner.Options, *, runs: int) -> list[Soundness]:
     """Grade everything verification needs, all katas' work in one pool."""
     reports = {kata.name: Soundness(kata, runs) for kata in katas}
     work = []  # (kata, target folder, where the result goes)
     with tempfile.TemporaryDirectory(prefix="kata-verify-") as scratch:
         for kata in katas:
             report = reports[kata.name]
-            work += [(kata, SOLUTIONS, report.reference.append) for _ in range(runs)]
-            work.append((kata, EXERCISES, lambda result, report=report: setattr(report, "stub", result)))
+            work += [(kata, options.workspace.solutions, report.reference.append) for _ in range(runs)]
+            work.append(
+                (kata, options.workspace.exercises, lambda result, report=report: setattr(report, "stub", result))
+            )
             for bank, into in (("right", report.right), ("wrong", report.wrong)):
-                for path in sorted((tests / bank / kata.name).glob("*.py")):
+                for path in sorted((options.tests / bank / kata.name).glob("*.py")):
                     target = Path(scratch) / bank / kata.name / path.stem
                     target.mkdir(parents=True)
                     (target / f"{kata.name}.py").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
                     work.append((kata, target, lambda result, into=into, path=path: into.__setitem__(path, result)))
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            results = pool.map(lambda item: runner.grade(item[0], item[1], tests=tests, time_limit=time_limit), work)
+        with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+            results = pool.map(lambda item: runner.grade(item[0], item[1], options), work)
             for (_, _, deliver), result in zip(work, results, strict=False):
                 deliver(result)
     return [reports[kata.name] for kata in katas]
 
 
-def verify(console: Console, katas: list[Kata], args: argparse.Namespace) -> int:
+def verify(console: Console, katas: list[Kata], options: runner.Options, *, runs: int, load: int) -> int:
     with console.status(
-        f"Verifying {len(katas)} kata(s): the reference {args.runs} times"
-        + (f", {args.load} busy processes beside" if args.load else "")
+        f"Verifying {len(katas)} kata(s): the reference {runs} times"
+        + (f", {load} busy processes beside" if load else "")
         + "…"
     ):
-        with busy_processes(args.load):
-            reports = check_soundness(
-                katas, runs=args.runs, tests=args.tests, jobs=args.jobs, time_limit=args.time_limit
-            )
+        with busy_processes(load):
+            reports = check_soundness(katas, options, runs=runs)
     table = Table(title="Kata soundness", title_justify="left")
     for column in ("kata", "reference", "stub", "right", "wrong caught", "verdict"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=True)
     for report in reports:
         problems = report.problems()
-        passes = sum(result.status == PASSED for result in report.reference)
+        passes = sum(result.status == Status.PASSED for result in report.reference)
         table.add_row(
             report.kata.name,
             f"{passes}/{report.runs}",
             report.stub.status.replace("_", " ") if report.stub else "-",
-            f"{sum(result.status == PASSED for result in report.right.values())}/{len(report.right)}",
+            f"{sum(result.status == Status.PASSED for result in report.right.values())}/{len(report.right)}",
             f"{report.caught()}/{len(report.wrong)}",
             Text("sound", style="green") if not problems else Text(f"{len(problems)} problem(s)", style="red"),
         )

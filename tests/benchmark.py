@@ -12,6 +12,7 @@ survive): every run must still pass every kata.
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 from grader import curriculum, runner
 from grader.verify import busy_processes
@@ -19,10 +20,10 @@ from grader.verify import busy_processes
 BOOT_WAIT = 1.0  # seconds a ready process is given to boot, as it has while the learner edits
 
 
-def watch_mode(kata: curriculum.Kata):
-    process = runner.SuiteProcess()
+def watch_mode(kata: curriculum.Kata, options: runner.Options):
+    process = runner.SuiteProcess(options)
     time.sleep(BOOT_WAIT)
-    return runner.grade(kata, curriculum.SOLUTIONS, process=process)
+    return runner.grade(kata, options.workspace.solutions, options, process=process)
 
 
 def main() -> None:
@@ -31,15 +32,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--load", type=int, default=0, help="busy processes running beside the grader")
     args = parser.parse_args()
-    katas = [kata for kata in curriculum.load() if not args.katas or kata.name in args.katas]
+    workspace = curriculum.Workspace.find(Path(__file__).parent)
+    options = runner.Options(workspace, workspace.tests)
+    katas = [kata for kata in curriculum.load(workspace.manifest) if not args.katas or kata.name in args.katas]
     walls, own, watched = [], {kata.name: [] for kata in katas}, {kata.name: [] for kata in katas}
     failures = 0
     with busy_processes(args.load):
         for _ in range(args.runs):
             started = time.perf_counter()
-            results = runner.grade_all(katas, curriculum.SOLUTIONS, jobs=runner.JOBS)
+            results = runner.grade_all(katas, workspace.solutions, options)
             walls.append(time.perf_counter() - started)
-            results += [watch_mode(kata) for kata in katas]
+            results += [watch_mode(kata, options) for kata in katas]
             failures += sum(result.status != "passed" for result in results)
             for result in results[: len(katas)]:
                 own[result.kata.name].append(result.seconds)

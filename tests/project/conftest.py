@@ -6,12 +6,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from here import WORKSPACE
 
 from grader import curriculum
 
 pytest_plugins = ["pytester"]
 
-ROOT = curriculum.ROOT
+ROOT = WORKSPACE.root
 
 
 def _run_grader(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -48,6 +49,6 @@ def learner_copy(tmp_path: Path) -> Path:
     """A learner's folder in which every kata is solved: tests then break one kata at a time."""
     target = tmp_path / "exercises"
     target.mkdir()
-    for solution in curriculum.SOLUTIONS.glob("*.py"):
+    for solution in WORKSPACE.solutions.glob("*.py"):
         (target / solution.name).write_text(solution.read_text())
     return target

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from here import WORKSPACE
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -56,3 +57,29 @@ def test_all_passing_exits_zero_and_says_so(run_grader):
 def test_no_colour_when_not_a_terminal(run_grader):
     finished = run_grader("hello_coroutine", "--target", "solutions")
     assert "\x1b[" not in finished.stdout
+
+
+def test_a_mistyped_kata_or_command_gets_a_suggestion(run_grader):
+    kata = run_grader("gather_reslts")
+    assert kata.returncode == 2 and "did you mean 'gather_results'?" in kata.stderr
+    command = run_grader("hnt")
+    assert command.returncode == 2 and "did you mean 'hint'?" in command.stderr
+
+
+def test_piped_output_is_plain_trimmed_lines(run_grader):
+    finished = run_grader("hello_coroutine", "timeouts", "--target", "solutions")
+    lines = finished.stdout.splitlines()
+    assert not [line for line in lines if line != line.rstrip()], "lines padded with spaces"
+    bar = next(line for line in lines if "━" in line)
+    assert not bar.strip("━╸╺ "), f"the progress bar shares its line: {bar!r}"
+    assert "tions" in finished.stdout  # the last column's header whole ("excep-tions")
+
+
+def test_hint_without_a_name_is_for_the_current_kata(run_grader, katas, tmp_path):
+    workspace = tmp_path / "katas"
+    (workspace / "exercises").mkdir(parents=True)
+    (workspace / "grader").mkdir()
+    (workspace / "grader" / "curriculum.toml").write_text(WORKSPACE.manifest.read_text())
+    finished = run_grader("hint", env={**os.environ, "KATAS_ROOT": str(workspace)})
+    assert finished.returncode == 0 and f"{katas[0].number}. {katas[0].title}" in finished.stdout
+    assert (workspace / "progress.json").exists() and not (tmp_path / "progress.json").exists()

@@ -3,6 +3,7 @@
 import ast
 
 import pytest
+from here import WORKSPACE
 
 from grader import curriculum
 
@@ -18,16 +19,16 @@ def _signature(node) -> tuple:
 
 def test_every_kata_has_its_three_files(katas):
     for kata in katas:
-        assert (curriculum.EXERCISES / f"{kata.name}.py").is_file(), f"{kata.name}: no stub"
-        assert (curriculum.SOLUTIONS / f"{kata.name}.py").is_file(), f"{kata.name}: no reference solution"
-        assert kata.suite().is_file(), f"{kata.name}: no hidden suite"
+        assert (WORKSPACE.exercises / f"{kata.name}.py").is_file(), f"{kata.name}: no stub"
+        assert (WORKSPACE.solutions / f"{kata.name}.py").is_file(), f"{kata.name}: no reference solution"
+        assert kata.suite(WORKSPACE.tests).is_file(), f"{kata.name}: no hidden suite"
 
 
 def test_no_file_without_a_kata(katas):
     names = {kata.name for kata in katas}
-    assert {path.stem for path in curriculum.EXERCISES.glob("*.py")} == names
-    assert {path.stem for path in curriculum.SOLUTIONS.glob("*.py")} == names
-    assert {path.stem.removeprefix("test_") for path in (curriculum.TESTS / "katas").glob("test_*.py")} == names
+    assert {path.stem for path in WORKSPACE.exercises.glob("*.py")} == names
+    assert {path.stem for path in WORKSPACE.solutions.glob("*.py")} == names
+    assert {path.stem.removeprefix("test_") for path in (WORKSPACE.tests / "katas").glob("test_*.py")} == names
 
 
 def test_hints_come_in_steps(katas):
@@ -38,8 +39,8 @@ def test_hints_come_in_steps(katas):
 
 @pytest.mark.parametrize("kata", curriculum.load(), ids=lambda kata: kata.name)
 def test_stub_teaches_and_matches_the_solution(kata):
-    stub = _functions(curriculum.EXERCISES / f"{kata.name}.py")
-    solution = _functions(curriculum.SOLUTIONS / f"{kata.name}.py")
+    stub = _functions(WORKSPACE.exercises / f"{kata.name}.py")
+    solution = _functions(WORKSPACE.solutions / f"{kata.name}.py")
     public = {name: node for name, node in stub.items() if not name.startswith("_")}
     assert public, f"{kata.name}: the stub defines no function"
     for name, node in public.items():
@@ -53,5 +54,5 @@ def test_stub_teaches_and_matches_the_solution(kata):
         body = node.body[1:]  # after the docstring
         assert len(body) == 1 and isinstance(body[0], ast.Raise), f"{kata.name}.{name}: the body is not just a raise"
         assert ast.unparse(body[0].exc) == "NotImplementedError"
-    module = ast.parse((curriculum.EXERCISES / f"{kata.name}.py").read_text())
+    module = ast.parse((WORKSPACE.exercises / f"{kata.name}.py").read_text())
     assert ast.get_docstring(module), f"{kata.name}: the stub has no module docstring introducing the kata"

@@ -67,9 +67,9 @@ def test_conftest_beside_the_learner_code_changes_nothing(learner_copy, grade_js
     assert kata["status"] == "failed" and not any(check["passed"] for check in kata["checks"])
 
 
-def test_a_missing_module_is_an_error_that_says_so(learner_copy, grade_json):
+def test_a_missing_module_is_an_error_that_says_how_to_get_it_back(learner_copy, grade_json):
     (learner_copy / "timeouts.py").unlink()
     code, report = grade_json("timeouts", "--target", str(learner_copy))
     (kata,) = report["katas"]
     assert code == 1 and kata["status"] == "error"
-    assert "timeouts.py does not import" in kata["reason"]
+    assert "there is no exercises/timeouts.py" in kata["reason"] and "grader reset timeouts" in kata["reason"]

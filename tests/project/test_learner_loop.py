@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from here import WORKSPACE
 
 from grader import curriculum, stubs
 
@@ -45,7 +46,7 @@ def grader_in(repo: Path, *args: str, stdin: str = "") -> subprocess.CompletedPr
 
 
 def solve(repo: Path, name: str) -> None:
-    (repo / "exercises" / f"{name}.py").write_text((curriculum.SOLUTIONS / f"{name}.py").read_text())
+    (repo / "exercises" / f"{name}.py").write_text((WORKSPACE.solutions / f"{name}.py").read_text())
 
 
 def test_hints_come_one_more_at_a_time(clone):
@@ -116,31 +117,25 @@ def test_solution_unlocks_once_passed(clone):
     assert "no reference solutions" in grader_in(clone, "solution", "handle_errors").stdout
 
 
-def test_solution_is_shown_in_the_full_repository_once_passed(tmp_path, run_grader):
-    progress_file = curriculum.ROOT / "progress.json"
-    saved = progress_file.read_bytes() if progress_file.exists() else None
-    try:
-        progress_file.write_text(
-            json.dumps(
-                {
-                    "katas": {
-                        "handle_errors": {
-                            "best_score": 10,
-                            "status": "passed",
-                            "first_passed": "2026-01-01T00:00:00+00:00",
-                            "hints_shown": 0,
-                        }
-                    },
-                    "history": [],
-                }
-            )
-        )
-        shown = run_grader("solution", "handle_errors")
-        assert shown.returncode == 0 and "except Exception" in shown.stdout
-    finally:
-        progress_file.unlink()
-        if saved is not None:
-            progress_file.write_bytes(saved)
+def test_solution_is_shown_in_the_full_repository_once_passed(tmp_path):
+    # A workspace of its own (named by KATAS_ROOT), so the checkout's own progress.json is never touched.
+    workspace = tmp_path / "katas"
+    for folder in ("exercises", "solutions", "grader"):
+        (workspace / folder).mkdir(parents=True)
+    (workspace / "grader" / "curriculum.toml").write_text(WORKSPACE.manifest.read_text())
+    (workspace / "solutions" / "handle_errors.py").write_text((WORKSPACE.solutions / "handle_errors.py").read_text())
+    passed = {"best_score": 10, "status": "passed", "first_passed": "2026-01-01T00:00:00+00:00", "hints_shown": 0}
+    (workspace / "progress.json").write_text(json.dumps({"katas": {"handle_errors": passed}, "history": []}))
+    shown = subprocess.run(
+        [sys.executable, "-m", "grader", "solution", "handle_errors"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KATAS_ROOT": str(workspace)},
+    )
+    assert shown.returncode == 0 and "except Exception" in shown.stdout
+    # Piped, the solution is the plain file: every line whole, however long.
+    assert shown.stdout == (WORKSPACE.solutions / "handle_errors.py").read_text()
 
 
 def test_watch_grades_again_on_save_and_moves_on(clone):

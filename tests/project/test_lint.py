@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from grader import curriculum
+from here import WORKSPACE
 
 FOLDERS = ("grader", "tests", "exercises", "solutions")
 
@@ -11,6 +11,6 @@ FOLDERS = ("grader", "tests", "exercises", "solutions")
 def test_ruff_finds_nothing():
     for command in (["check"], ["format", "--check"]):
         finished = subprocess.run(
-            [sys.executable, "-m", "ruff", *command, *FOLDERS], cwd=curriculum.ROOT, capture_output=True, text=True
+            [sys.executable, "-m", "ruff", *command, *FOLDERS], cwd=WORKSPACE.root, capture_output=True, text=True
         )
         assert finished.returncode == 0, finished.stdout + finished.stderr

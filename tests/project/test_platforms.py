@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from here import WORKSPACE
 
 from grader import classroom, curriculum
 
 pytestmark = pytest.mark.timeout(300)
 
-GRADESCOPE = curriculum.ROOT / "grader" / "gradescope"
+GRADESCOPE = WORKSPACE.root / "grader" / "gradescope"
 
 
 def test_gradescope_format(grade_json, run_grader, tmp_path):
@@ -70,9 +71,9 @@ def test_grading_with_a_suite_kept_elsewhere(run_grader, tmp_path):
     )
     (kata,) = json.loads(without.stdout)["katas"]
     assert without.returncode == 1 and kata["status"] == "error" and "instructor" in kata["reason"]
-    (copy / "exercises" / "timeouts.py").write_text((curriculum.SOLUTIONS / "timeouts.py").read_text())
+    (copy / "exercises" / "timeouts.py").write_text((WORKSPACE.solutions / "timeouts.py").read_text())
     graded = subprocess.run(
-        [sys.executable, "-m", "grader", "timeouts", "--tests", str(curriculum.TESTS)],
+        [sys.executable, "-m", "grader", "timeouts", "--tests", str(WORKSPACE.tests)],
         cwd=copy,
         capture_output=True,
         text=True,
@@ -92,6 +93,39 @@ def test_export_leaves_out_solutions_and_runs(run_grader, tmp_path):
     statuses = {kata["status"] for kata in json.loads(finished.stdout)["katas"]}
     assert statuses == {"not_started"}
     assert run_grader("export", str(copy)).returncode == 1  # never into a folder that has files
+
+
+def test_a_handout_is_a_learners_copy_with_its_stubs(run_grader, tmp_path):
+    copy = tmp_path / "learner"
+    assert run_grader("export", str(copy), "--without-tests").returncode == 0
+    readme = (copy / "README.md").read_text()
+    assert "verify" not in readme and "--target solutions" not in readme and "For contributors" not in readme
+    assert "python -m grader watch" in readme
+    for stub in (copy / "exercises").glob("*.py"):
+        assert (copy / ".stubs" / stub.name).read_text() == stub.read_text()
+
+    def grader(*args, stdin=""):
+        return subprocess.run(
+            [sys.executable, "-m", "grader", *args], cwd=copy, input=stdin, capture_output=True, text=True, timeout=60
+        )
+
+    mine = copy / "exercises" / "timeouts.py"
+    original = mine.read_text()
+    mine.write_text("# my attempt\n")
+    unanswered = grader("reset", "timeouts")  # no git history, and stdin at its end
+    assert (
+        unanswered.returncode == 1 and "Nothing changed" in unanswered.stdout and "Traceback" not in unanswered.stderr
+    )
+    assert grader("reset", "timeouts", "--yes").returncode == 0 and mine.read_text() == original
+    subprocess.run(["git", "init", "-q", str(copy)], check=True)
+    untracked = subprocess.run(["git", "-C", str(copy), "status", "--porcelain"], capture_output=True, text=True)
+    assert ".bak" not in untracked.stdout  # the learner's version is kept, and git ignores it
+
+    mine.write_text("# solved here\n")
+    again = tmp_path / "again"
+    exported = grader("export", str(again), "--without-tests")
+    assert exported.returncode == 0 and "differ from the original stubs" in exported.stdout
+    assert (again / "exercises" / "timeouts.py").read_text() == original
 
 
 @pytest.fixture
@@ -117,7 +151,7 @@ def run_autograder(root: Path, **env: str) -> dict:
 def test_gradescope_grades_a_submission_that_hangs_or_does_not_import(autograder):
     exercises = autograder / "submission" / "exercises"  # submitted as a whole repository
     exercises.mkdir()
-    for solution in curriculum.SOLUTIONS.glob("*.py"):
+    for solution in WORKSPACE.solutions.glob("*.py"):
         (exercises / solution.name).write_text(solution.read_text())
     (exercises / "hello_coroutine.py").write_text("import time\ntime.sleep(3600)\n")
     (exercises / "timeouts.py").write_text("def broken(:\n")
@@ -137,7 +171,7 @@ def test_gradescope_grades_a_submission_that_hangs_or_does_not_import(autograder
 
 
 def test_gradescope_writes_results_even_when_grading_crashes(autograder):
-    (autograder / "submission" / "timeouts.py").write_text((curriculum.SOLUTIONS / "timeouts.py").read_text())
+    (autograder / "submission" / "timeouts.py").write_text((WORKSPACE.solutions / "timeouts.py").read_text())
     results = run_autograder(autograder, KATAS_PYTHON="false")
     assert results["score"] == 0 and "could not finish" in results["output"]
     assert results["tests"] == []
@@ -150,7 +184,7 @@ def test_gradescope_setup_installs_the_grader_from_the_source():
 
 
 def test_classroom_workflow_is_made_from_the_manifest(katas, run_grader):
-    path = curriculum.ROOT / ".github" / "workflows" / "classroom.yml"
+    path = WORKSPACE.root / ".github" / "workflows" / "classroom.yml"
     assert path.read_text() == classroom.render(katas), "regenerate it: python -m grader.classroom > " + str(path)
     workflow = yaml.safe_load(path.read_text())
     steps = workflow["jobs"]["run-autograding-tests"]["steps"]
@@ -170,7 +204,7 @@ def test_verify_prints_a_table_and_fails_on_an_unsound_kata(run_grader, tmp_path
     assert sound.returncode == 0 and "sound" in sound.stdout
     tests = tmp_path / "tests"
     for name in ("katas", "harness", "right", "wrong"):
-        shutil.copytree(curriculum.TESTS / name, tests / name)
+        shutil.copytree(WORKSPACE.tests / name, tests / name)
     (tests / "wrong" / "handle_errors" / "actually_right.py").write_text(
         '"""Claims to be wrong."""\n\nCAUGHT_IN = "correctness"\n\n\n'
         "async def fetch_or_default(fetch, key, default):\n    try:\n        return await fetch(key)\n"

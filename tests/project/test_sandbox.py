@@ -9,10 +9,9 @@ import sys
 import textwrap
 
 import pytest
+from here import WORKSPACE
 
-from grader import curriculum
-
-sys.path.insert(0, str(curriculum.TESTS))
+sys.path.insert(0, str(WORKSPACE.tests))
 
 from harness.fakes import AtEnd, FakeFetch  # noqa: E402
 from harness.sandbox import RemoteModule, Sandbox, SandboxEnded  # noqa: E402
@@ -198,7 +197,7 @@ def test_the_plugin_reports_expected_checks_then_each_result(pytester, tmp_path,
     monkeypatch.setenv("KATA_REPORT_FD", str(write))
     monkeypatch.setenv("KATA_TARGET", str(target))
     monkeypatch.setenv("KATA_NAME", "tiny")
-    monkeypatch.syspath_prepend(str(curriculum.TESTS))
+    monkeypatch.syspath_prepend(str(WORKSPACE.tests))
     for module in [name for name in sys.modules if name.startswith("harness.plugin") or name == "harness.learner"]:
         monkeypatch.delitem(sys.modules, module)
     pytester.runpytest(

@@ -3,8 +3,9 @@
 (tests/wrong/KATA/*.py) is caught in its own category."""
 
 import pytest
+from here import WORKSPACE
 
-from grader import curriculum
+from grader import curriculum, runner
 from grader.verify import Soundness, check_soundness
 
 pytestmark = pytest.mark.timeout(900)
@@ -19,7 +20,10 @@ def soundness(request) -> dict[str, Soundness]:
         if hasattr(item, "callspec") and "kata" in item.callspec.params
     ]
     katas = [kata for kata in curriculum.load() if kata.name in names]
-    return {report.kata.name: report for report in check_soundness(katas, runs=1)}
+    return {
+        report.kata.name: report
+        for report in check_soundness(katas, runner.Options(WORKSPACE, WORKSPACE.tests), runs=1)
+    }
 
 
 @pytest.mark.parametrize("kata", curriculum.load(), ids=lambda kata: kata.name)

@@ -8,13 +8,14 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from here import WORKSPACE
 
-from grader import confine, curriculum
+from grader import confine
 
 pytestmark = pytest.mark.timeout(120)
 
-PLUGIN = curriculum.TESTS / "harness" / "plugin.py"
-SOLUTION = curriculum.SOLUTIONS / "hello_coroutine.py"
+PLUGIN = WORKSPACE.tests / "harness" / "plugin.py"
+SOLUTION = WORKSPACE.solutions / "hello_coroutine.py"
 SITE = Path(sysconfig.get_paths()["purelib"])
 UNSOLVED = "\n\nasync def delayed_greeting(name, delay):\n    raise NotImplementedError\n"
 
