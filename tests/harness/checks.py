@@ -51,6 +51,14 @@ def leaves(error: BaseException | None) -> list[BaseException]:
     return found
 
 
+def counted(facts: list[str]) -> list[str]:
+    """Each distinct fact once, in first-seen order, with how many times it came: 'X (13 times)'."""
+    counts: dict[str, int] = {}
+    for fact in facts:
+        counts[fact] = counts.get(fact, 0) + 1
+    return [fact if count == 1 else f"{fact} ({count} times)" for fact, count in counts.items()]
+
+
 def describe_error(error: BaseException) -> str:
     """An exception as a learner reads it: its type and its whole message (cut at the end if very long, never
     in the middle: a path or a message halved says nothing)."""
@@ -83,6 +91,7 @@ class Outcome:
     cancelled: bool = False
     elapsed: float = 0.0
     where: str | None = None  # the learner's file and line the error came through
+    cancel_reached: bool = False  # the sandbox's word: a cancellation reached the call before it ended
 
     @property
     def returned(self) -> bool:
@@ -151,7 +160,7 @@ class KataCall:
 def outcome_of(call: RemoteCall, message: dict, elapsed: float) -> Outcome:
     """How a call ended, from the sandbox's word on it; a stub's NotImplementedError makes the kata "not
     started", and is raised."""
-    outcome = Outcome(elapsed=elapsed)
+    outcome = Outcome(elapsed=elapsed, cancel_reached=message.get("cancel_reached") is True)
     try:
         outcome.value = call.sandbox.outcome_value(message)
     except asyncio.CancelledError:
@@ -164,6 +173,19 @@ def outcome_of(call: RemoteCall, message: dict, elapsed: float) -> Outcome:
         outcome.error = error
         outcome.where = getattr(error, "remote_where", None)
     return outcome
+
+
+NEVER_PAUSED = (
+    "it ended before the cancellation could reach it: after it was cancelled, the code never paused at an `await`. "
+    "A blocking call (time.sleep) holds the whole event loop, cancellation included, and a call made without "
+    "`await` does not run at all"
+)
+
+
+def swallowed(outcome: Outcome, how: str) -> str:
+    """The likely mistake when a call cancelled midway did not end cancelled: `how` the code swallowed the
+    CancelledError when the cancellation reached it; else that it never paused where one can."""
+    return how if outcome.cancel_reached else NEVER_PAUSED
 
 
 async def run(call: RemoteCall) -> Outcome:
@@ -255,7 +277,7 @@ class LoopErrors:
     def expect_none(self, mistake: str | None = None) -> None:
         expect(
             not self.messages,
-            saw="the event loop reported: " + "; ".join(self.messages),
+            saw="the event loop reported: " + "; ".join(counted(self.messages)),
             expected="no task whose exception nobody retrieved",
             mistake=mistake
             or "tasks were started and some were never awaited after one failed: await every task "

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from grader.results import CATEGORIES
+
 from . import learner
-from .checks import CheckOverrun, describe_error, expect, start_check_budget
+from .checks import CheckOverrun, counted, describe_error, expect, start_check_budget
 from .sandbox import RemoteModule, Sandbox, SandboxEnded, booted_ahead, provide_sandbox
 
-CATEGORIES = ("correctness", "concurrency", "timeout", "exceptions")
 PRINTED_SHOWN = 1500
 
 # The report goes to a pipe the grader handed this process; the sandbox process never inherits it.
@@ -217,7 +218,7 @@ def _message(error: BaseException, timeout: float) -> str:
         if note.startswith(("Falsifying", "Failing")):  # hypothesis: the input that fails
             arguments = [line.strip() for line in note.splitlines()[1:-1] if not line.strip().startswith("kata=")]
             message += "\nThe input that showed it: " + " ".join(arguments).rstrip(",")
-    return message
+    return "\n".join(counted([line for line in message.splitlines() if line.strip()]))  # one line per fact
 
 
 @pytest.hookimpl(wrapper=True)
