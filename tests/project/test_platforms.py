@@ -1,6 +1,7 @@
 """The instructor's side: report formats, grading with a suite kept elsewhere, learner's copies, the
 Gradescope autograder in a simulated /autograder tree, the GitHub Classroom workflow and `verify`."""
 
+import base64
 import json
 import os
 import shutil
@@ -149,20 +150,73 @@ def test_gradescope_setup_installs_the_grader_from_the_source():
     assert subprocess.run(["bash", "-n", str(GRADESCOPE / "setup.sh")]).returncode == 0
 
 
-def test_classroom_workflow_is_made_from_the_manifest(katas, run_grader):
-    path = curriculum.ROOT / ".github" / "workflows" / "classroom.yml"
+def test_classroom_workflow_is_made_from_the_manifest(katas):
+    path = curriculum.ROOT / classroom.WORKFLOW
     assert path.read_text() == classroom.render(katas), "regenerate it: python -m grader.classroom > " + str(path)
     workflow = yaml.safe_load(path.read_text())
     steps = workflow["jobs"]["run-autograding-tests"]["steps"]
-    graders = [step for step in steps if step.get("uses", "").startswith("classroom-resources/autograding-command")]
-    assert [step["with"]["command"] for step in graders] == [f"python -m grader {kata.name}" for kata in katas]
-    assert [step["with"]["max-score"] for step in graders] == [kata.points for kata in katas]
+    graders = [step for step in steps if "python -m grader.classroom grade" in step.get("run", "")]
+    assert [step["run"] for step in graders] == [f"python -m grader.classroom grade {kata.name}" for kata in katas]
+    assert all(step["timeout-minutes"] * 60 > classroom.GRADING_LIMIT for step in graders)
     reporter = steps[-1]
+    assert reporter["uses"].startswith("classroom-resources/autograding-grading-reporter")
+    assert reporter["if"] == "always()"
     assert reporter["with"]["runners"].split(",") == [step["id"] for step in graders]
-    assert set(reporter["env"]) == {f"{step['id'].upper()}_RESULTS" for step in graders}
-    # The command each step runs grades its kata, exiting 0 on a pass.
-    command = graders[0]["with"]["command"].split()
-    assert run_grader(*command[3:], "--target", "solutions").returncode == 0
+    assert reporter["env"] == {
+        f"{step['id'].upper()}_RESULTS": f"${{{{steps.{step['id']}.outputs.result}}}}" for step in graders
+    }
+
+
+def _gradescope_report(kata, statuses: list[bool]) -> dict:
+    """A Gradescope report of one kata whose checks passed or failed as given, each worth an equal share."""
+    share = kata.points / len(statuses)
+    return {
+        "tests": [
+            {
+                "name": f"{kata.number}. {kata.title}: check {index}",
+                "score": round(share, 4) if passed else 0,
+                "max_score": round(share, 4),
+                "status": "passed" if passed else "failed",
+                "output": "" if passed else f"Saw: check {index} failing",
+                "tags": [kata.name, "correctness"],
+            }
+            for index, passed in enumerate(statuses)
+        ]
+    }
+
+
+def test_classroom_gives_each_check_its_share_of_the_points(katas):
+    kata = katas[0]
+    full = classroom.runner_result(_gradescope_report(kata, [True] * 3), kata)
+    assert full["status"] == "pass" and full["max_score"] == kata.points
+    assert sum(test["score"] for test in full["tests"]) == kata.points  # 3 x 3.33 makes 10, not 9.99
+    partial = classroom.runner_result(_gradescope_report(kata, [True, False, True]), kata)
+    assert partial["status"] == "fail" and 0 < sum(test["score"] for test in partial["tests"]) < kata.points
+    assert [test["status"] for test in partial["tests"]] == ["pass", "fail", "pass"]
+    assert "check 1 failing" in partial["tests"][1]["message"]
+    missing = classroom.runner_result({"tests": [], "output": "Grading could not finish"}, kata)
+    assert missing["status"] == "error" and missing["tests"][0]["score"] == 0
+    assert "Grading could not finish" in missing["tests"][0]["message"]
+
+
+def test_classroom_step_grades_its_kata_for_the_reporter(katas, tmp_path):
+    """What a workflow step runs, with GitHub's output file: the reporter's result, base64 JSON, per check."""
+    output = tmp_path / "github_output"
+    command = classroom.render(katas).split("run: python -m grader.classroom grade ")[1].split()[0]
+    finished = subprocess.run(
+        [sys.executable, "-m", "grader.classroom", "grade", command, "--target", "solutions"],
+        cwd=curriculum.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "GITHUB_OUTPUT": str(output)},
+    )
+    assert finished.returncode == 0, finished.stderr
+    (line,) = output.read_text().splitlines()
+    result = json.loads(base64.b64decode(line.removeprefix("result=")))
+    assert result["status"] == "pass" and result["max_score"] == katas[0].points
+    assert len(result["tests"]) > 1 and sum(test["score"] for test in result["tests"]) == katas[0].points
+    assert f"{katas[0].points} of {katas[0].points} points" in finished.stdout
 
 
 def test_verify_prints_a_table_and_fails_on_an_unsound_kata(run_grader, tmp_path):
