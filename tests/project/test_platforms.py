@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from grader import classroom, curriculum
+from grader import classroom, curriculum, submission
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -144,10 +144,92 @@ def test_gradescope_writes_results_even_when_grading_crashes(autograder):
     assert results["tests"] == []
 
 
-def test_gradescope_setup_installs_the_grader_from_the_source():
-    setup = (GRADESCOPE / "setup.sh").read_text()
-    assert "pip install /autograder/source/katas" in setup
-    assert subprocess.run(["bash", "-n", str(GRADESCOPE / "setup.sh")]).returncode == 0
+def _fake_python(folder: Path, name: str, version: str, log: Path) -> None:
+    """A stand-in for a Python of `version`: answers setup.sh's version question, makes a "venv" holding a copy
+    of itself, and logs every other call."""
+    script = folder / name
+    script.write_text(
+        "#!/bin/bash\n"
+        f'case "$1" in\n  -c) echo {version} ;;\n  --version) echo "Python {version}.0" ;;\n'
+        f'  *) if [ "$1 $2" = "-m venv" ]; then /bin/mkdir -p "$3/bin" && /bin/cp "$0" "$3/bin/python"; '
+        f'else echo "$0 $*" >>{log}; fi ;;\nesac\n'
+    )
+    script.chmod(0o755)
+
+
+def _run_setup(tmp_path: Path, pythons: dict[str, str]) -> tuple[subprocess.CompletedProcess, Path, Path]:
+    """setup.sh in a simulated image: apt-get does nothing, and the only Pythons are `pythons` (name: version)."""
+    bin_folder, root, log = tmp_path / "bin", tmp_path / "autograder", tmp_path / "calls.log"
+    bin_folder.mkdir()
+    apt = bin_folder / "apt-get"
+    apt.write_text("#!/bin/sh\nexit 0\n")
+    apt.chmod(0o755)
+    for name, version in pythons.items():
+        _fake_python(bin_folder, name, version, log)
+    finished = subprocess.run(
+        ["/bin/bash", str(GRADESCOPE / "setup.sh")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": str(bin_folder), "AUTOGRADER_ROOT": str(root)},
+    )
+    return finished, root, log
+
+
+def test_gradescope_setup_installs_the_grader_with_a_python_new_enough(tmp_path):
+    finished, root, log = _run_setup(tmp_path, {"python3": "3.10", "python3.12": "3.12"})
+    assert finished.returncode == 0, finished.stderr
+    assert "python3.12" in finished.stdout
+    assert f"{root}/venv/bin/python -m pip install {root}/source/katas" in log.read_text()
+
+
+def test_gradescope_setup_names_the_base_image_when_python_is_too_old(tmp_path):
+    finished, root, _ = _run_setup(tmp_path, {"python3": "3.10"})
+    assert finished.returncode == 1 and not (root / "venv").exists()
+    said = " ".join(finished.stderr.split())
+    assert "needs Python 3.11 or newer" in said and "python3 is Python 3.10" in said
+    assert "Ubuntu 24.04" in said and "Configure Autograder" in said
+
+
+def test_gradescope_reports_missing_kata_files_as_not_submitted(autograder, katas):
+    for name in ("hello_coroutine", "timeouts"):  # submitted as kata files alone
+        (autograder / "submission" / f"{name}.py").write_text((curriculum.SOLUTIONS / f"{name}.py").read_text())
+    results = run_autograder(autograder)
+    points = {kata.name: kata.points for kata in katas}
+    assert results["score"] == points["hello_coroutine"] + points["timeouts"]
+    by_kata = {}
+    for test in results["tests"]:
+        by_kata.setdefault(test["tags"][0], []).append(test)
+    assert list(by_kata) == [kata.name for kata in katas], "every kata is reported, in curriculum order"
+    for kata in katas:
+        if kata.name in ("hello_coroutine", "timeouts"):
+            assert all(test["status"] == "passed" for test in by_kata[kata.name])
+            continue
+        (test,) = by_kata[kata.name]
+        assert test["score"] == 0 and test["max_score"] == kata.points
+        assert test["output"].startswith(f"Not submitted: exercises/{kata.name}.py was not in your submission")
+        assert "import" not in test["output"]
+    assert f"Not submitted ({len(katas) - 2} of {len(katas)} katas)" in results["output"]
+
+
+def test_gradescope_grades_nothing_for_an_empty_submission(autograder, katas):
+    results = run_autograder(autograder)
+    assert results["score"] == 0 and len(results["tests"]) == len(katas)
+    assert all(test["output"].startswith("Not submitted") for test in results["tests"])
+
+
+def test_not_submitted_completes_a_report_in_curriculum_order(katas, tmp_path):
+    (tmp_path / f"{katas[1].name}.py").write_text("")
+    graded = {
+        "score": 2.5,
+        "output": "1 of 1 katas passed.",
+        "tests": [{"name": "check", "score": 2.5, "max_score": 2.5, "status": "passed", "tags": [katas[1].name]}],
+    }
+    results = submission.complete(graded, katas, tmp_path)
+    assert [test["tags"][0] for test in results["tests"]] == [kata.name for kata in katas]
+    assert results["score"] == 2.5 and results["tests"][1] == graded["tests"][0]
+    assert results["output"].startswith("1 of 1 katas passed. Not submitted")
+    assert [kata.name for kata in submission.submitted(katas, tmp_path)] == [katas[1].name]
 
 
 def test_classroom_workflow_is_made_from_the_manifest(katas):
