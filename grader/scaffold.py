@@ -228,15 +228,15 @@ def new_kata(name: str, chapter: str, title: str | None = None, root: Path = ROO
     return written
 
 
-def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
-    """`new NAME --chapter CHAPTER [--title TITLE]`: argv without the `new`."""
-    parser = argparse.ArgumentParser(
-        prog="python -m grader new", description="Scaffold a new kata: its manifest entry and its files."
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `new` subcommand's arguments, for the grader's command line to add to its subparser."""
     parser.add_argument("name", metavar="NAME", help="the kata's name, a lower-case Python identifier")
     parser.add_argument("--chapter", required=True, help="a key of [chapters] in grader/curriculum.toml")
     parser.add_argument("--title", help="the kata's title (default: made from its name)")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+
+def run(args: argparse.Namespace, root: Path = ROOT) -> int:
+    """The `new` subcommand: makes the kata, says what it wrote and what to do next; 2 when refused."""
     try:
         written = new_kata(args.name, args.chapter, args.title, root=root)
     except ScaffoldError as error:
@@ -251,6 +251,15 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
         f"  python -m grader verify {args.name}                # the stub, the banks: the kata is sound"
     )
     return 0
+
+
+def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
+    """`new NAME --chapter CHAPTER [--title TITLE]`: argv without the `new`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m grader new", description="Scaffold a new kata: its manifest entry and its files."
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(sys.argv[1:] if argv is None else argv), root=root)
 
 
 if __name__ == "__main__":

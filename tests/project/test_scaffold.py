@@ -1,6 +1,7 @@
 """`python -m grader new NAME --chapter C` (grader/scaffold.py) makes a kata's entry and files, in a copy of the
 project in a temporary folder: never in the real checkout."""
 
+import argparse
 import ast
 import shutil
 import subprocess
@@ -180,3 +181,13 @@ def test_kata_list_of_many_chapters_after_several_new_katas(project):
     headings = [line for line in text.splitlines() if line.startswith("### Chapter")]
     assert headings == ["### Chapter 1: the asyncio basics", f"### {katas[-3].chapter}", "### Chapter 3: more"]
     assert all(f"`{name}`" in text for name in ("one", "two", "three", "four"))
+
+
+def test_wires_into_a_subcommand_as_the_grader_cli_would(project):
+    parser = argparse.ArgumentParser(prog="python -m grader")
+    new = parser.add_subparsers(dest="command").add_parser("new")
+    scaffold.add_arguments(new)
+    new.set_defaults(handler=scaffold.run)
+    args = parser.parse_args(["new", NAME, "--chapter", "structured", "--title", "A rate limit"])
+    assert args.handler(args, root=project) == 0
+    assert (project / "exercises" / f"{NAME}.py").is_file()
