@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from . import commands, curriculum, runner
+from . import commands, curriculum, runner, scaffold
 from .curriculum import Kata, NoWorkspace, Workspace
 
 
@@ -160,6 +160,10 @@ def verify(context: Context, args: argparse.Namespace) -> int:
     return run_verify(context.console, chosen, _options(context, args), runs=args.runs, load=args.load)
 
 
+def new(context: Context, args: argparse.Namespace) -> int:
+    return scaffold.run(args, context.workspace.root)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grader",
@@ -203,6 +207,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("export", export, "write a learner's copy of the repository (no solutions/)")
     sub.add_argument("destination", type=Path, metavar="DEST")
     sub.add_argument("--without-tests", action="store_true", help="leave the hidden suites out too")
+
+    scaffold.add_arguments(command("new", new, "for kata authors: scaffold a new kata (manifest entry and files)"))
 
     sub = command("verify", verify, "for kata authors: prove katas sound (reference, stub, banks)")
     sub.add_argument("katas", nargs="*", metavar="KATA", help="only these katas (default: all)")

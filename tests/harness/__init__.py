@@ -1,8 +1,9 @@
 """The check harness shared by every kata suite: instrumented fakes, loop watchers, timing and messages.
 
-Instruments for one kind of kata live in modules of their own: blocking (threads and cooperative work),
-processes, network (streams), cleanup (gated fakes), racing (loop iterations), scripted (simulated time),
-tasks (plain functions and threads).
+Instruments for one kind of kata live in modules of their own: blocking (plain functions for worker threads,
+CPU work in the loop's thread), processes (process pools), network (streams), cleanup (gated fakes), racing
+(orders in turns of the sandbox's loop), scripted (simulated time), tasks (rendezvous, tasks on the learner's
+loop, event loops left open).
 """
 
 from .checks import KataCall, LoopErrors, Outcome, expect, expect_no_leaked_tasks, leaves, run, same, settle, short

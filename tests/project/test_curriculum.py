@@ -37,6 +37,15 @@ def test_hints_come_in_steps(katas):
         assert kata.points > 0 and kata.title
 
 
+def test_no_hint_is_a_placeholder(katas):
+    """`python -m grader new` writes two hints that start with TODO: a kata is not done until they are written."""
+    for kata in katas:
+        placeholders = [number for number, hint in enumerate(kata.hints, start=1) if "TODO" in hint]
+        assert not placeholders, (
+            f"{kata.name}: hint(s) {placeholders} in grader/curriculum.toml still say TODO: write the real hints"
+        )
+
+
 @pytest.mark.parametrize("kata", curriculum.load(), ids=lambda kata: kata.name)
 def test_stub_teaches_and_matches_the_solution(kata):
     stub = _functions(WORKSPACE.exercises / f"{kata.name}.py")

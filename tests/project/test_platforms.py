@@ -1,6 +1,7 @@
 """The instructor's side: report formats, grading with a suite kept elsewhere, learner's copies, the
 Gradescope autograder in a simulated /autograder tree, the GitHub Classroom workflow and `verify`."""
 
+import base64
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ import pytest
 import yaml
 from here import WORKSPACE
 
-from grader import classroom, curriculum
+from grader import classroom, curriculum, submission
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -177,26 +178,161 @@ def test_gradescope_writes_results_even_when_grading_crashes(autograder):
     assert results["tests"] == []
 
 
-def test_gradescope_setup_installs_the_grader_from_the_source():
-    setup = (GRADESCOPE / "setup.sh").read_text()
-    assert "pip install /autograder/source/katas" in setup
-    assert subprocess.run(["bash", "-n", str(GRADESCOPE / "setup.sh")]).returncode == 0
+def _fake_python(folder: Path, name: str, version: str, log: Path) -> None:
+    """A stand-in for a Python of `version`: answers setup.sh's version question, makes a "venv" holding a copy
+    of itself, and logs every other call."""
+    script = folder / name
+    script.write_text(
+        "#!/bin/bash\n"
+        f'case "$1" in\n  -c) echo {version} ;;\n  --version) echo "Python {version}.0" ;;\n'
+        f'  *) if [ "$1 $2" = "-m venv" ]; then /bin/mkdir -p "$3/bin" && /bin/cp "$0" "$3/bin/python"; '
+        f'else echo "$0 $*" >>{log}; fi ;;\nesac\n'
+    )
+    script.chmod(0o755)
 
 
-def test_classroom_workflow_is_made_from_the_manifest(katas, run_grader):
-    path = WORKSPACE.root / ".github" / "workflows" / "classroom.yml"
+def _run_setup(tmp_path: Path, pythons: dict[str, str]) -> tuple[subprocess.CompletedProcess, Path, Path]:
+    """setup.sh in a simulated image: apt-get does nothing, and the only Pythons are `pythons` (name: version)."""
+    bin_folder, root, log = tmp_path / "bin", tmp_path / "autograder", tmp_path / "calls.log"
+    bin_folder.mkdir()
+    apt = bin_folder / "apt-get"
+    apt.write_text("#!/bin/sh\nexit 0\n")
+    apt.chmod(0o755)
+    for name, version in pythons.items():
+        _fake_python(bin_folder, name, version, log)
+    finished = subprocess.run(
+        ["/bin/bash", str(GRADESCOPE / "setup.sh")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": str(bin_folder), "AUTOGRADER_ROOT": str(root)},
+    )
+    return finished, root, log
+
+
+def test_gradescope_setup_installs_the_grader_with_a_python_new_enough(tmp_path):
+    finished, root, log = _run_setup(tmp_path, {"python3": "3.10", "python3.12": "3.12"})
+    assert finished.returncode == 0, finished.stderr
+    assert "python3.12" in finished.stdout
+    assert f"{root}/venv/bin/python -m pip install {root}/source/katas" in log.read_text()
+
+
+def test_gradescope_setup_names_the_base_image_when_python_is_too_old(tmp_path):
+    finished, root, _ = _run_setup(tmp_path, {"python3": "3.10"})
+    assert finished.returncode == 1 and not (root / "venv").exists()
+    said = " ".join(finished.stderr.split())
+    assert "needs Python 3.11 or newer" in said and "python3 is Python 3.10" in said
+    assert "Ubuntu 24.04" in said and "Configure Autograder" in said
+
+
+def test_gradescope_reports_missing_kata_files_as_not_submitted(autograder, katas):
+    for name in ("hello_coroutine", "timeouts"):  # submitted as kata files alone
+        (autograder / "submission" / f"{name}.py").write_text((WORKSPACE.solutions / f"{name}.py").read_text())
+    results = run_autograder(autograder)
+    points = {kata.name: kata.points for kata in katas}
+    assert results["score"] == points["hello_coroutine"] + points["timeouts"]
+    by_kata = {}
+    for test in results["tests"]:
+        by_kata.setdefault(test["tags"][0], []).append(test)
+    assert list(by_kata) == [kata.name for kata in katas], "every kata is reported, in curriculum order"
+    for kata in katas:
+        if kata.name in ("hello_coroutine", "timeouts"):
+            assert all(test["status"] == "passed" for test in by_kata[kata.name])
+            continue
+        (test,) = by_kata[kata.name]
+        assert test["score"] == 0 and test["max_score"] == kata.points
+        assert test["output"].startswith(f"Not submitted: exercises/{kata.name}.py was not in your submission")
+        assert "import" not in test["output"]
+    assert f"Not submitted ({len(katas) - 2} of {len(katas)} katas)" in results["output"]
+
+
+def test_gradescope_grades_nothing_for_an_empty_submission(autograder, katas):
+    results = run_autograder(autograder)
+    assert results["score"] == 0 and len(results["tests"]) == len(katas)
+    assert all(test["output"].startswith("Not submitted") for test in results["tests"])
+
+
+def test_not_submitted_completes_a_report_in_curriculum_order(katas, tmp_path):
+    (tmp_path / f"{katas[1].name}.py").write_text("")
+    graded = {
+        "score": 2.5,
+        "output": "1 of 1 katas passed.",
+        "tests": [{"name": "check", "score": 2.5, "max_score": 2.5, "status": "passed", "tags": [katas[1].name]}],
+    }
+    results = submission.complete(graded, katas, tmp_path)
+    assert [test["tags"][0] for test in results["tests"]] == [kata.name for kata in katas]
+    assert results["score"] == 2.5 and results["tests"][1] == graded["tests"][0]
+    assert results["output"].startswith("1 of 1 katas passed. Not submitted")
+    assert [kata.name for kata in submission.submitted(katas, tmp_path)] == [katas[1].name]
+
+
+def test_classroom_workflow_is_made_from_the_manifest(katas):
+    path = WORKSPACE.root / classroom.WORKFLOW
     assert path.read_text() == classroom.render(katas), "regenerate it: python -m grader.classroom > " + str(path)
     workflow = yaml.safe_load(path.read_text())
     steps = workflow["jobs"]["run-autograding-tests"]["steps"]
-    graders = [step for step in steps if step.get("uses", "").startswith("classroom-resources/autograding-command")]
-    assert [step["with"]["command"] for step in graders] == [f"python -m grader {kata.name}" for kata in katas]
-    assert [step["with"]["max-score"] for step in graders] == [kata.points for kata in katas]
+    graders = [step for step in steps if "python -m grader.classroom grade" in step.get("run", "")]
+    assert [step["run"] for step in graders] == [f"python -m grader.classroom grade {kata.name}" for kata in katas]
+    assert all(step["timeout-minutes"] * 60 > classroom.GRADING_LIMIT for step in graders)
     reporter = steps[-1]
+    assert reporter["uses"].startswith("classroom-resources/autograding-grading-reporter")
+    assert reporter["if"] == "always()"
     assert reporter["with"]["runners"].split(",") == [step["id"] for step in graders]
-    assert set(reporter["env"]) == {f"{step['id'].upper()}_RESULTS" for step in graders}
-    # The command each step runs grades its kata, exiting 0 on a pass.
-    command = graders[0]["with"]["command"].split()
-    assert run_grader(*command[3:], "--target", "solutions").returncode == 0
+    assert reporter["env"] == {
+        f"{step['id'].upper()}_RESULTS": f"${{{{steps.{step['id']}.outputs.result}}}}" for step in graders
+    }
+
+
+def _gradescope_report(kata, statuses: list[bool]) -> dict:
+    """A Gradescope report of one kata whose checks passed or failed as given, each worth an equal share."""
+    share = kata.points / len(statuses)
+    return {
+        "tests": [
+            {
+                "name": f"{kata.number}. {kata.title}: check {index}",
+                "score": round(share, 4) if passed else 0,
+                "max_score": round(share, 4),
+                "status": "passed" if passed else "failed",
+                "output": "" if passed else f"Saw: check {index} failing",
+                "tags": [kata.name, "correctness"],
+            }
+            for index, passed in enumerate(statuses)
+        ]
+    }
+
+
+def test_classroom_gives_each_check_its_share_of_the_points(katas):
+    kata = katas[0]
+    full = classroom.runner_result(_gradescope_report(kata, [True] * 3), kata)
+    assert full["status"] == "pass" and full["max_score"] == kata.points
+    assert sum(test["score"] for test in full["tests"]) == kata.points  # 3 x 3.33 makes 10, not 9.99
+    partial = classroom.runner_result(_gradescope_report(kata, [True, False, True]), kata)
+    assert partial["status"] == "fail" and 0 < sum(test["score"] for test in partial["tests"]) < kata.points
+    assert [test["status"] for test in partial["tests"]] == ["pass", "fail", "pass"]
+    assert "check 1 failing" in partial["tests"][1]["message"]
+    missing = classroom.runner_result({"tests": [], "output": "Grading could not finish"}, kata)
+    assert missing["status"] == "error" and missing["tests"][0]["score"] == 0
+    assert "Grading could not finish" in missing["tests"][0]["message"]
+
+
+def test_classroom_step_grades_its_kata_for_the_reporter(katas, tmp_path):
+    """What a workflow step runs, with GitHub's output file: the reporter's result, base64 JSON, per check."""
+    output = tmp_path / "github_output"
+    command = classroom.render(katas).split("run: python -m grader.classroom grade ")[1].split()[0]
+    finished = subprocess.run(
+        [sys.executable, "-m", "grader.classroom", "grade", command, "--target", "solutions"],
+        cwd=WORKSPACE.root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "GITHUB_OUTPUT": str(output)},
+    )
+    assert finished.returncode == 0, finished.stderr
+    (line,) = output.read_text().splitlines()
+    result = json.loads(base64.b64decode(line.removeprefix("result=")))
+    assert result["status"] == "pass" and result["max_score"] == katas[0].points
+    assert len(result["tests"]) > 1 and sum(test["score"] for test in result["tests"]) == katas[0].points
+    assert f"{katas[0].points} of {katas[0].points} points" in finished.stdout
 
 
 def test_verify_prints_a_table_and_fails_on_an_unsound_kata(run_grader, tmp_path):
