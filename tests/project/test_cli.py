@@ -1,6 +1,8 @@
 """The command line: what a learner sees, and the exit codes scripts rely on."""
 
 import os
+import subprocess
+import sys
 
 import pytest
 from here import WORKSPACE
@@ -83,3 +85,27 @@ def test_hint_without_a_name_is_for_the_current_kata(run_grader, katas, tmp_path
     finished = run_grader("hint", env={**os.environ, "KATAS_ROOT": str(workspace)})
     assert finished.returncode == 0 and f"{katas[0].number}. {katas[0].title}" in finished.stdout
     assert (workspace / "progress.json").exists() and not (tmp_path / "progress.json").exists()
+
+
+def test_a_plain_install_grades_the_copy_it_is_run_in(tmp_path):
+    """`pip install .` (not editable) puts the grader in site-packages: it still finds the katas from the
+    working folder, and says so plainly outside one."""
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(WORKSPACE.root)],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    probe = [sys.executable, "-c", "import grader, sys; print(grader.__file__)"]
+    assert subprocess.run(probe, cwd=tmp_path, env=env, capture_output=True, text=True).stdout.startswith(str(site))
+
+    def grader(*args, cwd):
+        command = [sys.executable, "-m", "grader", *args]
+        return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+    inside = grader("hello_coroutine", "--target", str(WORKSPACE.solutions), cwd=WORKSPACE.root / "exercises")
+    assert inside.returncode == 0, inside.stdout + inside.stderr
+    outside = grader("list", cwd=tmp_path)
+    assert outside.returncode == 2 and "KATAS_ROOT" in outside.stderr
