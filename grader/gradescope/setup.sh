@@ -30,3 +30,7 @@ fi
 echo "setup.sh: grading with $python ($("$python" --version 2>&1))"
 "$python" -m venv "$root/venv"
 "$root/venv/bin/python" -m pip install "$root/source/katas"
+# The hidden suites are root's alone from now on: each kata's sandbox runs as a user of its own, who can then read
+# neither them nor anything else under source/, whatever the audit hook decides. What the sandbox runs of the grader
+# is the copy just installed into the venv, which stays readable.
+chmod -R go-rwx "$root/source"

@@ -195,6 +195,8 @@ def _run_setup(tmp_path: Path, pythons: dict[str, str]) -> tuple[subprocess.Comp
     """setup.sh in a simulated image: apt-get does nothing, and the only Pythons are `pythons` (name: version)."""
     bin_folder, root, log = tmp_path / "bin", tmp_path / "autograder", tmp_path / "calls.log"
     bin_folder.mkdir()
+    (root / "source" / "katas" / "tests").mkdir(parents=True)
+    (bin_folder / "chmod").symlink_to(shutil.which("chmod"))
     apt = bin_folder / "apt-get"
     apt.write_text("#!/bin/sh\nexit 0\n")
     apt.chmod(0o755)
@@ -215,6 +217,8 @@ def test_gradescope_setup_installs_the_grader_with_a_python_new_enough(tmp_path)
     assert finished.returncode == 0, finished.stderr
     assert "python3.12" in finished.stdout
     assert f"{root}/venv/bin/python -m pip install {root}/source/katas" in log.read_text()
+    # The hidden suites are root's alone: a sandbox user cannot read them, whatever the audit hook decides.
+    assert all((path.stat().st_mode & 0o077) == 0 for path in [root / "source", *(root / "source").rglob("*")])
 
 
 def test_gradescope_setup_names_the_base_image_when_python_is_too_old(tmp_path):
