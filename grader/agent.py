@@ -18,6 +18,7 @@ processes (a process pool's workers) reach the judge through a connection of the
 import asyncio
 import collections
 import gc
+import heapq
 import importlib.util
 import multiprocessing
 import os
@@ -29,6 +30,7 @@ import threading
 import time
 import traceback
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +38,7 @@ from . import wire
 
 SIDE_SOCKET = "KATA_SIDE_SOCKET"
 real_sleep = asyncio.sleep
-MAX_TURNS = 10_000  # of this loop, that the judge may ask a stand-in's answer to wait
+MAX_TICKS = 10_000  # that the judge may ask a stand-in's answer to wait
 real_time_sleep = time.sleep
 
 _agent: "Agent | None" = None  # in the sandbox's own process; None in a pool's worker processes
@@ -294,6 +296,53 @@ class BlockingSleep(BaseException):
     """Raised in the learner's code in place of a time.sleep call on a simulated clock, which it could not move."""
 
 
+class TickClock:
+    """Turns of the check's loop as the judge's ticks fakes count them: a call of the judge's that ends `n` ticks
+    after it was made is handed over at tick start + n. The clock stands still while the judge owes an answer (it
+    has not yet said whether a call ends in ticks) or has not yet acted on the end of a call of the learner's, so
+    however slow the round trips, ends come in exactly the order the judge set. It turns only while someone waits
+    on it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, own_tasks: set) -> None:
+        self.loop, self.own_tasks = loop, own_tasks
+        self.now = 0
+        self.unanswered = 0
+        self.settled = asyncio.Event()
+        self.settled.set()
+        self.due: list[tuple[int, int, asyncio.Future]] = []
+        self.ticker: asyncio.Task | None = None
+
+    def hold(self) -> None:
+        self.unanswered += 1
+        self.settled.clear()
+
+    def release(self, count: int = 1) -> None:
+        self.unanswered = max(0, self.unanswered - count)
+        if self.unanswered == 0:
+            self.settled.set()
+
+    def at(self, tick: int) -> asyncio.Future:
+        future = self.loop.create_future()
+        if tick <= self.now:
+            future.set_result(None)
+            return future
+        heapq.heappush(self.due, (tick, id(future), future))
+        if self.ticker is None or self.ticker.done():
+            self.ticker = self.loop.create_task(self._tick())
+            self.own_tasks.add(self.ticker)
+        return future
+
+    async def _tick(self) -> None:
+        while self.due:
+            await self.settled.wait()
+            await real_sleep(0)
+            self.now += 1
+            while self.due and self.due[0][0] <= self.now:
+                future = heapq.heappop(self.due)[2]
+                if not future.done():
+                    future.set_result(None)
+
+
 class Agent:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -311,6 +360,7 @@ class Agent:
         self.started: set[int] = set()  # calls whose task has begun its coroutine
         self.cancelled_calls: set[int] = set()  # calls the judge has cancelled, until they end
         self.waiting: dict[int, asyncio.Future] = {}
+        self.acknowledged: dict[int, Callable[[], None]] = {}  # invocations the judge has not yet answered or acked
         self.own_tasks: set[asyncio.Task] = set()
         self.loop_errors: list[str] = []
         self.unawaited: list[str] = []
@@ -319,6 +369,7 @@ class Agent:
         self.invocations = 0
         self._draining = False
         self._check_over: asyncio.Future | None = None
+        self.clock: TickClock | None = None
 
     # sending and reading
 
@@ -442,6 +493,7 @@ class Agent:
         loop.set_exception_handler(self._record_loop_error)
         loop.add_reader(self.sock.fileno(), self._readable)
         self._check_over = loop.create_future()
+        self.clock = TickClock(loop, self.own_tasks)
         if simulated:
             sys.setprofile(self._stop_time_sleep)
         try:
@@ -472,6 +524,7 @@ class Agent:
         self.calls.clear()
         self.started.clear()
         self.waiting.clear()
+        self.acknowledged.clear()
         self.own_tasks.clear()
         report = {"op": "check_over", "leftover": len(leftover), "unawaited": self.unawaited[:20]}
         self.loop_errors, self.unawaited, self.sleep_calls = [], [], []
@@ -500,6 +553,9 @@ class Agent:
 
     def _dispatch(self, message: dict) -> None:
         op = message["op"]
+        released = message.get("release")
+        if isinstance(released, int) and self.clock is not None:
+            self.clock.release(released)
         if op == "call":
             self._call(message)
         elif op == "cancel":
@@ -511,12 +567,17 @@ class Agent:
                 task.cancel()
             elif task is not None:  # before its first step, its coroutine would never run: after that step, then
                 self.loop.call_soon(task.cancel)
-        elif op == "done":
-            future = self.waiting.pop(message.get("id"), None)
+        elif op in ("done", "ack"):
+            settle = self.acknowledged.pop(message.get("id"), None)
+            if settle is not None:
+                settle()
+            future = self.waiting.pop(message.get("id"), None) if op == "done" else None
             if future is not None and not future.done():
                 future.set_result(message)
         elif op == "ping":
             self.send({"op": "pong", "id": message.get("id")})
+        elif op == "release":
+            pass  # carried the judge's release alone
         elif op == "advance" and isinstance(self.loop, SimulatedLoop):
             self.loop.now = max(self.loop.now, float(message.get("time", 0.0)))
         elif op == "probe":
@@ -555,6 +616,11 @@ class Agent:
                 message["error"] = codec.encode(error)
         except wire.WireError as problem:
             message = {"op": "ended", "id": number, "outcome": "unsendable", "detail": str(problem)}
+        if self.clock is not None and threading.get_ident() == self.main_thread:
+            # The tick clock stands still until the judge has acted on this end (its next message says so): a
+            # consumer in the judge gets every result in the ticks the judge set, however long it takes to ask again.
+            self.clock.hold()
+            message["hold"] = True
         self.send(message)
 
     def _call(self, message: dict) -> None:
@@ -636,6 +702,10 @@ class Agent:
         number = self.invocations
         done = self.loop.create_future()
         self.waiting[number] = done
+        clock = self.clock
+        start = clock.now
+        clock.hold()
+        self.acknowledged[number] = clock.release  # by the answer, or by the judge's word that it takes time
         self.send({**request, "id": number})
         cancelled = False
         while True:
@@ -650,13 +720,12 @@ class Agent:
                     break
         if cancelled:
             return _after_cancel(answer)
-        turns = answer.get("after_turns")
-        if isinstance(turns, int) and 0 < turns <= MAX_TURNS:
-            # The judge's fake ends this many turns of this loop from now: counted here, every such end comes in
-            # the exact order the judge set, however busy the machine; the judge hears when it was handed over.
+        ticks = answer.get("after_ticks")
+        if isinstance(ticks, int) and 0 <= ticks <= MAX_TICKS:
+            # The judge's fake ends this many ticks after the call was made: handed over on the clock, every such
+            # end comes in the exact order the judge set; the judge hears when it was.
             try:
-                for _ in range(turns):
-                    await real_sleep(0)
+                await clock.at(start + ticks)
             except asyncio.CancelledError:
                 self.send({"op": "cancel", "id": number})
                 raise

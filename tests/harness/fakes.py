@@ -35,10 +35,11 @@ class FakeFetch:
     """`await fake(key)`: waits, then returns `results(key)` or raises `errors[key]`.
 
     delay: how long a call takes; `delays` overrides it per key; math.inf never finishes by itself.
-    ticks: count delays in turns of the sandbox's event loop instead of seconds. The stand-in counts them there
-           (_hand_over), so completion orders are exact where the learner's code sees them, whatever the load, and
-           cost next to no real time (what hypothesis examples want): a call that ends n ticks after another
-           reaches the learner's code n turns after the other.
+    ticks: count delays in ticks of the sandbox's tick clock (agent.TickClock) instead of seconds: turns of its
+           loop from the call, counted there while no answer of the judge's is on its way, so completion orders
+           are exact where the learner's code sees them, whatever the load, and cost next to no real time (what
+           hypothesis examples want). A call that ends n ticks after another reaches the learner's code at least
+           n turns after the other.
     errors: key -> the exception object to raise once the delay has passed.
 
     Instruments: `calls` (every FakeCall, in start order), `in_flight` and `peak` (most calls running at once,
@@ -76,7 +77,7 @@ class FakeFetch:
         self.peak = max(self.peak, self.in_flight)
         invocation = current_invocation()
         delay = self.delays.get(key, self.delay)
-        if self.ticks and self.ticks_counted_there and math.isfinite(delay) and delay >= 1 and self._main(invocation):
+        if self.ticks and self.ticks_counted_there and math.isfinite(delay) and self._main(invocation):
             return self._hand_over(call, key, invocation, int(delay))
         if invocation is not None:
             invocation.on_late_cancel = lambda: setattr(call, "outcome", "cancelled")
@@ -87,10 +88,11 @@ class FakeFetch:
         """Called by the learner's code on the sandbox's own loop (not from a thread, another loop or a worker)."""
         return invocation is not None and not invocation.blocking and invocation.channel is current_sandbox().main
 
-    async def _hand_over(self, call: FakeCall, key: Hashable, invocation, turns: int) -> Any:
-        """A delay in ticks, counted by the stand-in on the sandbox's loop: the outcome goes with the answer and
-        is handed over `turns` turns later, in the exact order the delays set, at no round trip per turn. The
-        call ends, here, when the sandbox says it was handed over, or cancelled meanwhile."""
+    async def _hand_over(self, call: FakeCall, key: Hashable, invocation, ticks: int) -> Any:
+        """A delay in ticks, counted on the sandbox's tick clock (agent.TickClock) from the call: the outcome goes
+        with the answer and is handed over `ticks` ticks after the call, in the exact order the delays set, at no
+        round trip per tick. The call ends, here, when the sandbox says it was handed over, or cancelled
+        meanwhile."""
         outcome = "raised" if key in self.errors else "returned"
 
         def ended(how: str) -> None:
@@ -98,7 +100,7 @@ class FakeFetch:
                 call.outcome, call.ended = how, real_perf_counter()
                 self.in_flight -= 1
 
-        invocation.answer["after_turns"] = turns
+        invocation.answer["after_ticks"] = ticks
         invocation.on_handed_over = lambda: ended(outcome)
         invocation.on_late_cancel = lambda: ended("cancelled")
         if key in self.errors:

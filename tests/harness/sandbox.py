@@ -36,6 +36,7 @@ from .timing import real_perf_counter
 # How long the sandbox may take to start and import the learner's module.
 IMPORT_LIMIT = float(os.environ.get("KATA_TIME_SCALE", "1")) * 5.0
 PRINTED_CAP = 4000  # characters of what the learner's code printed, kept per check
+RELEASE_AFTER = 0.001  # seconds after the end of a call, if no other message went, that the tick clock is released
 
 
 class Missing(AssertionError):
@@ -71,7 +72,7 @@ class Invocation:
     # cancelled while its result is on the way): the fake records what the learner's code saw.
     on_late_cancel: Callable[[], None] | None = None
     answer: dict = field(default_factory=dict)  # more for the stand-in, sent with the outcome (e.g. "linger")
-    # Called when the stand-in, told to wait turns of its loop ("after_turns"), has handed the outcome over.
+    # Called when the stand-in, told to hand the outcome over some ticks after the call ("after_ticks"), has.
     on_handed_over: Callable[[], None] | None = None
 
 
@@ -91,10 +92,13 @@ class Channel:
         self.thread.start()
 
     def send(self, message: dict) -> None:
-        line = wire.dumps(message)
         with self.lock:
             if self.closed:
                 return
+            if self is self.sandbox.main and self.sandbox.holds:  # the sandbox's tick clock may turn again
+                message = {**message, "release": self.sandbox.holds}
+                self.sandbox.holds = 0
+            line = wire.dumps(message)
             try:
                 self.sock.sendall(line)
                 self.sent += 1
@@ -153,6 +157,7 @@ class Sandbox:
         self._check_over = threading.Event()
         self._check_report: dict = {}
         self.unawaited: list[str] = []  # "coroutine ... was never awaited", from every sandbox check since taken
+        self.holds = 0  # ends of calls the sandbox's tick clock waits on the judge to have acted on
         self.printed = bytearray()
         self.printed_dropped = 0
         self.side_channels: list[Channel] = []
@@ -315,6 +320,7 @@ class Sandbox:
         if self.loop is not None:
             raise RuntimeError("a check already runs in this sandbox")
         self.loop = loop
+        self.holds = 0
         self._check_over.clear()
         self.main.send({"op": "check", "simulated": simulated})
 
@@ -387,6 +393,10 @@ class Sandbox:
             call = self.calls.pop(message.get("id"), None)
             if call is None:
                 raise wire.WireError("the end of a call never made")
+            if message.get("hold") is True:  # released with the next message, or in a moment if none goes
+                with self.main.lock:
+                    self.holds += 1
+                self.loop.call_later(RELEASE_AFTER, self._release)
             call.finish(message)
         elif op == "invoke":
             self._invoke(channel, message)
@@ -420,6 +430,15 @@ class Sandbox:
                         del self.invocations[key]
         for listener in list(self.listeners):
             listener(message)
+
+    def _release(self) -> None:
+        if self.holds:
+            self.main.send({"op": "release"})
+
+    @staticmethod
+    def _acknowledge(invocation: Invocation) -> None:
+        if not invocation.task.done():
+            invocation.channel.send({"op": "ack", "id": invocation.number})
 
     @staticmethod
     def _cancel_body(invocation: Invocation) -> None:
@@ -458,6 +477,10 @@ class Sandbox:
             self._reply(invocation, "returned", result)
             return
         invocation.task = self.loop.create_task(self._run_invocation(invocation, result))
+        if not invocation.blocking:
+            # After the body's first step: a body that has not answered by then tells the stand-in so, and the
+            # sandbox's tick clock (agent.TickClock) does not wait for it.
+            self.loop.call_soon(self._acknowledge, invocation)
 
     async def _run_invocation(self, invocation: Invocation, awaitable) -> None:
         invocation.started = True
