@@ -299,7 +299,7 @@ class BlockingSleep(BaseException):
 class TickClock:
     """Turns of the check's loop as the judge's ticks fakes count them: a call of the judge's that ends `n` ticks
     after it was made is handed over at tick start + n. The clock stands still while the judge owes an answer (it
-    has not yet said whether a call ends in ticks) or has not yet acted on the end of a call of the learner's, so
+    has not yet said whether a call ends in ticks) or has not yet acted on an item it asked an iterator for, so
     however slow the round trips, ends come in exactly the order the judge set. It turns only while someone waits
     on it."""
 
@@ -359,6 +359,7 @@ class Agent:
         self.calls: dict[int, asyncio.Task] = {}
         self.started: set[int] = set()  # calls whose task has begun its coroutine
         self.cancelled_calls: set[int] = set()  # calls the judge has cancelled, until they end
+        self.driven: set[int] = set()  # calls of __anext__ the judge made, until they end
         self.waiting: dict[int, asyncio.Future] = {}
         self.acknowledged: dict[int, Callable[[], None]] = {}  # invocations the judge has not yet answered or acked
         self.own_tasks: set[asyncio.Task] = set()
@@ -525,6 +526,7 @@ class Agent:
         self.started.clear()
         self.waiting.clear()
         self.acknowledged.clear()
+        self.driven.clear()
         self.own_tasks.clear()
         report = {"op": "check_over", "leftover": len(leftover), "unawaited": self.unawaited[:20]}
         self.loop_errors, self.unawaited, self.sleep_calls = [], [], []
@@ -616,9 +618,10 @@ class Agent:
                 message["error"] = codec.encode(error)
         except wire.WireError as problem:
             message = {"op": "ended", "id": number, "outcome": "unsendable", "detail": str(problem)}
-        if self.clock is not None and threading.get_ident() == self.main_thread:
-            # The tick clock stands still until the judge has acted on this end (its next message says so): a
-            # consumer in the judge gets every result in the ticks the judge set, however long it takes to ask again.
+        if number in self.driven and self.clock is not None:
+            # An item handed to an iterating judge: the tick clock stands still until the judge has acted on it
+            # (its next message says so), so it gets every item in the ticks set, however long it takes to ask again.
+            self.driven.discard(number)
             self.clock.hold()
             message["hold"] = True
         self.send(message)
@@ -665,6 +668,9 @@ class Agent:
         task = self.loop.create_task(self._watched(number, result))
         self.own_tasks.add(task)
         self.calls[number] = task
+        target = message.get("target")
+        if isinstance(target, dict) and target.get("method") == "__anext__":
+            self.driven.add(number)
 
     async def _watched(self, number: int, awaitable) -> Any:
         # The end is told in the very step the learner's coroutine ends, before any other task runs.

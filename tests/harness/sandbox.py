@@ -36,7 +36,9 @@ from .timing import real_perf_counter
 # How long the sandbox may take to start and import the learner's module.
 IMPORT_LIMIT = float(os.environ.get("KATA_TIME_SCALE", "1")) * 5.0
 PRINTED_CAP = 4000  # characters of what the learner's code printed, kept per check
-RELEASE_AFTER = 0.001  # seconds after the end of a call, if no other message went, that the tick clock is released
+# Seconds after an item reached an iterating check, if no other message went meanwhile, that the sandbox's tick
+# clock goes on: a check that is not asking for more is waiting for something else.
+RELEASE_AFTER = 0.25
 
 
 class Missing(AssertionError):
