@@ -36,9 +36,10 @@ from .timing import real_perf_counter
 # How long the sandbox may take to start and import the learner's module.
 IMPORT_LIMIT = float(os.environ.get("KATA_TIME_SCALE", "1")) * 5.0
 PRINTED_CAP = 4000  # characters of what the learner's code printed, kept per check
-# Seconds after an item reached an iterating check, if no other message went meanwhile, that the sandbox's tick
-# clock goes on: a check that is not asking for more is waiting for something else.
-RELEASE_AFTER = 0.25
+# Turns of the check's loop after an item reached an iterating check, if no other message went meanwhile, that the
+# sandbox's tick clock goes on: a check that is not asking for more by then is waiting for something else. Turns,
+# not seconds: a judge descheduled midway on a loaded machine still asks first.
+RELEASE_AFTER = 20
 
 
 class Missing(AssertionError):
@@ -398,7 +399,7 @@ class Sandbox:
             if message.get("hold") is True:  # released with the next message, or in a moment if none goes
                 with self.main.lock:
                     self.holds += 1
-                self.loop.call_later(RELEASE_AFTER, self._release)
+                self.loop.call_soon(self._release, RELEASE_AFTER)
             call.finish(message)
         elif op == "invoke":
             self._invoke(channel, message)
@@ -433,8 +434,12 @@ class Sandbox:
         for listener in list(self.listeners):
             listener(message)
 
-    def _release(self) -> None:
-        if self.holds:
+    def _release(self, turns: int) -> None:
+        if not self.holds or self.loop is None:
+            return
+        if turns:
+            self.loop.call_soon(self._release, turns - 1)
+        else:
             self.main.send({"op": "release"})
 
     @staticmethod
