@@ -484,9 +484,9 @@ class Sandbox:
             self._reply(invocation, "returned", result)
             return
         invocation.task = self.loop.create_task(self._run_invocation(invocation, result))
-        if not invocation.blocking:
+        if channel is self.main and not invocation.blocking:
             # After the body's first step: a body that has not answered by then tells the stand-in so, and the
-            # sandbox's tick clock (agent.TickClock) does not wait for it.
+            # sandbox's tick clock (agent.TickClock, on the main loop alone) does not wait for it.
             self.loop.call_soon(self._acknowledge, invocation)
 
     async def _run_invocation(self, invocation: Invocation, awaitable) -> None:
