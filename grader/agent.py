@@ -291,6 +291,19 @@ class BlockingSleep(BaseException):
     """Raised in the learner's code in place of a time.sleep call on a simulated clock, which it could not move."""
 
 
+_handle_run = asyncio.events.Handle._run
+
+
+def _armed_run(handle: asyncio.events.Handle) -> None:
+    """Handle._run while a simulated check runs: every callback and task step starts with the time.sleep stop in
+    place. The interpreter drops a profile function that raises, so after one BlockingSleep another time.sleep in
+    the same loop iteration (a second task's) would block for real, and again at every turn of its loop."""
+    agent = _agent
+    if agent is not None and sys.getprofile() is None and agent._check_over is not None and not agent._check_over.done():
+        sys.setprofile(agent._stop_time_sleep)
+    return _handle_run(handle)
+
+
 class Agent:
     def __init__(self, sock: socket.socket, module_path: Path, shown_as: str) -> None:
         self.sock = sock
@@ -430,11 +443,13 @@ class Agent:
         self._check_over = loop.create_future()
         if simulated:
             sys.setprofile(self._stop_time_sleep)
+            asyncio.events.Handle._run = _armed_run
         try:
             loop.call_soon(self._drain)
             loop.run_until_complete(self._check_over)
             report = loop.run_until_complete(self._end_check())
         finally:
+            asyncio.events.Handle._run = _handle_run
             sys.setprofile(None)
             loop.remove_reader(self.sock.fileno())
             self.loop = None

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -65,6 +66,9 @@ async def leaves_a_task():
 
 async def exits():
     os._exit(7)
+
+async def sleeps_blocking(seconds):
+    time.sleep(seconds)
 """
 
 
@@ -218,3 +222,30 @@ def test_the_plugin_reports_expected_checks_then_each_result(pytester, tmp_path,
     results = {line["check"]: line for line in lines if "check" in line}
     assert results["doubles"]["passed"] is True
     assert results["fails"]["passed"] is False and results["fails"]["message"].startswith("Saw: this.")
+
+
+def test_every_time_sleep_is_stopped_on_a_simulated_clock(sandbox):
+    """Two tasks' time.sleep calls in the same loop iteration: the second must be stopped too (the interpreter
+    drops a profile function that raised), not block the sandbox for real. Also a scene of harness.timeline:
+    calls sent together at a time of the judge's, each one's end recorded on the simulated clock."""
+    from harness.sandbox import provide_sandbox
+    from harness.timeline import run_scene
+
+    provide_sandbox(lambda: sandbox)
+
+    async def scene(timeline):
+        kata = RemoteModule(lambda: sandbox)
+        await timeline.until(1.5)
+        calls = [timeline.start(kata.sleeps_blocking(30)) for _ in range(2)]
+        return [await call.wait() for call in calls]
+
+    try:
+        started = time.perf_counter()
+        with pytest.raises(AssertionError, match="time.sleep called in a coroutine"):
+            run_scene(scene)
+        assert time.perf_counter() - started < 5
+        assert sandbox.ended is None  # both calls ended at once: the sandbox never had to be stopped
+        ended = run_scene(lambda timeline: timeline.until(2.0))
+    finally:
+        provide_sandbox(None)
+    assert ended.stuck is False and ended.ended_at == 2.0
