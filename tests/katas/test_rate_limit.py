@@ -243,33 +243,37 @@ def expect_entries(played: Played) -> None:
         )
     arrived = [caller.number for caller in played.callers if caller.entered is not None]
     inside = [caller for caller in played.callers if caller.entered is not None]
-    entered = [caller.number for caller in sorted(inside, key=lambda caller: caller.entered)]
+    order = sorted(inside, key=lambda caller: caller.entered)
+    for earlier, later in zip(order, order[1:], strict=False):
+        expect(
+            earlier.number < later.number or abs(earlier.entered - later.entered) <= EPSILON,
+            saw=f"{played.setting()}",
+            expected=f"{later.name} to enter before {earlier.name}, who arrived after it",
+            mistake="waiters do not keep their place: callers enter in the order they arrived, and one arriving "
+            "while others wait queues behind them, even at the very moment a slot frees (keep a queue of "
+            "waiters, or let one waiter at a time watch the window behind an asyncio.Lock)",
+        )
     for caller in played.callers:
         want = expected[caller.number]
         if want is None or caller.entered is None:
             continue
-        if caller.entered < want - EPSILON:
-            expect(
-                False,
-                saw=f"{played.setting()}",
-                expected=f"{caller.name} to enter at {at(want)}",
-                mistake="it went ahead of callers that were waiting before it: waiters enter in arrival order, "
-                "and a newcomer queues behind them even at the moment a slot frees"
-                if entered != arrived
-                else None,
-            )
-        if caller.entered > want + EPSILON:
-            late = caller.entered - want
-            expect(
-                False,
-                saw=f"{played.setting()}",
-                expected=f"{caller.name} to enter at {at(want)}, the moment the window had room for it and "
-                "everyone before it had entered",
-                mistake="a waiter let in late: it must wake the moment the oldest entry leaves the window "
-                "(at its start + per), not after a fixed sleep or at the next poll"
-                if late < played.per
-                else "a slot was lost, or taken by a caller who left: a cancelled waiter must take no slot",
-            )
+        expect(
+            caller.entered >= want - EPSILON,
+            saw=f"{played.setting()}",
+            expected=f"{caller.name} to enter at {at(want)}",
+            mistake="it went ahead of a caller that was waiting before it, at the same moment",
+        )
+        late = caller.entered - want
+        expect(
+            late <= EPSILON,
+            saw=f"{played.setting()}",
+            expected=f"{caller.name} to enter at {at(want)}, the moment the window had room for it and "
+            "everyone before it had entered",
+            mistake="a waiter let in late: it must wake the moment the oldest entry leaves the window "
+            "(at its start + per), not after a fixed sleep or at the next poll"
+            if late < played.per
+            else "a slot was lost, or taken by a caller who left: a cancelled waiter must take no slot",
+        )
 
 
 def expect_no_leftover_tasks(played: Played) -> None:
