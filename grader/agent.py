@@ -43,10 +43,15 @@ _agent: "Agent | None" = None  # in the sandbox's own process; None in a pool's 
 
 
 class JudgeObject:
-    """An object the judge lent that is neither callable nor plain data: it can only be handed back."""
+    """An object the judge lent that is neither callable nor plain data: it can be handed back, and the methods the
+    judge lent with it ("methods": name -> reference, e.g. a connection's `close`) can be called."""
 
     def __init__(self, ref: dict) -> None:
         self.__kata_ref__ = ref
+        methods = ref.get("methods")
+        for name, method in (methods.items() if isinstance(methods, dict) else ()):
+            if isinstance(name, str) and name.isidentifier() and not name.startswith("_") and isinstance(method, dict):
+                setattr(self, name, _imported(method))
 
     def __repr__(self) -> str:
         return self.__kata_ref__.get("repr", "<object>")

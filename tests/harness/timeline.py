@@ -93,6 +93,7 @@ class Timeline(SimulatedLoop):
         self.spun = False  # the sandbox stayed busy past SPIN_LIMIT
         self._busy_since: float | None = None
         self._held: list[dict] | None = None
+        self._agenda: dict[float, list] = {}
 
     # the scene's side
 
@@ -103,9 +104,22 @@ class Timeline(SimulatedLoop):
         call.start()
         return timed
 
-    async def until(self, when: float) -> None:
-        if when > self.time():
-            await asyncio.sleep(when - self.time())
+    async def until(self, when: float, rank: Any = 0) -> None:
+        """Wait until time `when`. Scene coroutines waiting for the same time resume in `rank` order (then in the
+        order they asked), so what each sends then reaches the sandbox in that order, in one write."""
+        if when <= self.time():
+            return
+        future = self.create_future()
+        slot = self._agenda.setdefault(when, [])
+        if not slot:
+            self.call_at(when, self._resume, when)
+        slot.append((rank, len(slot), future))
+        await future
+
+    def _resume(self, when: float) -> None:
+        for _, _, future in sorted(self._agenda.pop(when, []), key=lambda item: item[:2]):
+            if not future.done():
+                future.set_result(None)
 
     # the clock
 

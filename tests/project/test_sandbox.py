@@ -69,6 +69,10 @@ async def exits():
 
 async def sleeps_blocking(seconds):
     time.sleep(seconds)
+
+async def close_it(conn):
+    await conn.close()
+    return conn, conn.close.__name__
 """
 
 
@@ -249,3 +253,24 @@ def test_every_time_sleep_is_stopped_on_a_simulated_clock(sandbox):
     finally:
         provide_sandbox(None)
     assert ended.stuck is False and ended.ended_at == 2.0
+
+
+def test_a_lent_object_s_methods_can_be_called(sandbox):
+    """An object the judge lends with `lent_methods` (a connection's close): the learner's code calls them, their
+    bodies run in the judge, and the object comes back as itself."""
+
+    class Connection:
+        lent_methods = ("close",)
+        closed = 0
+
+        async def close(self):
+            await asyncio.sleep(0.01)
+            self.closed += 1
+
+    connection = Connection()
+
+    async def check(kata):
+        return await kata.close_it(connection)
+
+    back, name = run(sandbox, check)
+    assert back is connection and connection.closed == 1 and name == "close"
