@@ -237,7 +237,13 @@ def test_idle_connections_are_lent_again(kata):
     """A connection given back is lent again: one caller after another share one connection, and a new one is
     opened only when none is idle."""
     connect = FakeConnector(delay=CONNECT, close_delay=CLOSE)
-    borrowers = [Borrower(1, 0.0, 0.5), Borrower(2, 1.0, 0.5), Borrower(3, 2.0, 0.5), Borrower(4, 3.0), Borrower(5, 3.0)]
+    borrowers = [
+        Borrower(1, 0.0, 0.5),
+        Borrower(2, 1.0, 0.5),
+        Borrower(3, 2.0, 0.5),
+        Borrower(4, 3.0),
+        Borrower(5, 3.0),
+    ]
     played = play(kata, 2, connect, borrowers)
     expect_pool(played)
     # 1 opens connection 1 (0.25 s); 2 and 3 borrow it idle; at t=3, 4 takes it and 5 opens connection 2.
@@ -343,7 +349,10 @@ def test_a_failed_block_closes_its_connection(kata, how):
         else "another exception replaced the block's",
     )
     expect(
-        first is not None and first.close_calls and first.closed is not None and first.closed <= leaving.ended + EPSILON,
+        first is not None
+        and first.close_calls
+        and first.closed is not None
+        and first.closed <= leaving.ended + EPSILON,
         saw=played.setting() + (f"; connection 1: close {first.close_outcome}" if first else ""),
         expected="<connection 1> closed (close() awaited to its end) before leaving the block was over",
         mistake="the connection was given back to the pool instead of closed: a failed block may have broken it"
@@ -457,7 +466,9 @@ def test_waiters_get_runtime_error_when_the_pool_closes(kata):
         waiter = played.borrower(number)
         outcome = waiter.entering.outcome if waiter.entering else None
         expect(
-            outcome is not None and isinstance(outcome.error, RuntimeError) and abs(waiter.entering.ended - 1.0) <= EPSILON,
+            outcome is not None
+            and isinstance(outcome.error, RuntimeError)
+            and abs(waiter.entering.ended - 1.0) <= EPSILON,
             saw=played.setting(),
             expected=f"caller {number}, waiting when the pool closed at t=1, to get RuntimeError then",
             mistake="waiters are left waiting when the pool closes: wake each with RuntimeError"
