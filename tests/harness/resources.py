@@ -141,3 +141,82 @@ class FakeConnector:
 
     def __repr__(self) -> str:
         return "<function connect>"
+
+
+@dataclass
+class StoreCall:
+    """One call of a FakeStore: "read" or "write", of `account` (with `balance` for a write)."""
+
+    kind: str
+    account: object
+    started: float
+    balance: int | None = None
+    ended: float | None = None
+    outcome: str = "running"  # then "returned", "raised", "cancelled"
+
+    def describe(self) -> str:
+        what = f"read({self.account!r})" if self.kind == "read" else f"write({self.account!r}, {self.balance!r})"
+        end = f"-{self.ended:g}" if self.ended is not None else "-…"
+        tail = "" if self.outcome == "returned" else f" {self.outcome}"
+        return f"{what} {self.started:g}{end}{tail}"
+
+
+class FakeStore:
+    """A store of balances: `await store.read(account)` and `await store.write(account, balance)`, each taking
+    `delay` seconds (on the judge's loop's clock); a write takes effect when it returns. `errors` maps
+    (kind, account) to an exception that call raises, once, after its delay.
+
+    Instruments: `balances` (now), `calls` (every read and write, with start, end and outcome), `negative` (writes
+    of a balance below zero), `busy(account)` (calls on it running now)."""
+
+    lent_methods = ("read", "write")
+
+    def __init__(
+        self, balances: dict, *, delay: float = 0.25, errors: dict[tuple[str, object], BaseException] | None = None
+    ) -> None:
+        self.balances = dict(balances)
+        self.initial = dict(balances)
+        self.delay = delay
+        self.errors = dict(errors or {})
+        self.calls: list[StoreCall] = []
+        self.negative: list[StoreCall] = []
+
+    async def read(self, account) -> int:
+        return await self._call(StoreCall("read", account, _now()))
+
+    async def write(self, account, balance) -> None:
+        call = StoreCall("write", account, _now(), balance)
+        if not isinstance(balance, int) or balance < 0:
+            self.negative.append(call)
+        await self._call(call)
+
+    async def _call(self, call: StoreCall):
+        self.calls.append(call)
+        try:
+            await real_sleep(self.delay)
+            error = self.errors.pop((call.kind, call.account), None)
+            if error is not None:
+                call.outcome = "raised"
+                raise error
+            if call.account not in self.balances:
+                call.outcome = "raised"
+                raise KeyError(call.account)
+            call.outcome = "returned"
+            if call.kind == "read":
+                return self.balances[call.account]
+            self.balances[call.account] = call.balance
+            return None
+        except asyncio.CancelledError:
+            call.outcome = "cancelled"
+            raise
+        finally:
+            call.ended = _now()
+
+    def writes(self) -> list[StoreCall]:
+        return [call for call in self.calls if call.kind == "write"]
+
+    def log(self) -> str:
+        return "; ".join(call.describe() for call in self.calls) or "no store call"
+
+    def __repr__(self) -> str:
+        return "<store>"
