@@ -180,6 +180,7 @@ class FakeStore:
         self.errors = dict(errors or {})
         self.calls: list[StoreCall] = []
         self.negative: list[StoreCall] = []
+        self.watchers: list = []  # called with each StoreCall as it starts (a scene waiting for the first write)
 
     async def read(self, account) -> int:
         return await self._call(StoreCall("read", account, _now()))
@@ -192,6 +193,8 @@ class FakeStore:
 
     async def _call(self, call: StoreCall):
         self.calls.append(call)
+        for watcher in list(self.watchers):
+            watcher(call)
         try:
             await real_sleep(self.delay)
             error = self.errors.pop((call.kind, call.account), None)

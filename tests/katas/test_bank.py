@@ -32,6 +32,7 @@ class Transfer:
     amount: int
     at: float = 0.0
     cancel_at: float | None = None
+    cancel_after_write: float | None = None  # cancel this long after the store sees the first write start
     timed: Timed | None = None
 
     @property
@@ -79,6 +80,16 @@ def play(kata, store: FakeStore, transfers: list[Transfer]) -> Played:
         async def one(transfer: Transfer) -> None:
             await timeline.until(transfer.at, (1, transfer.number))
             transfer.timed = timeline.start(bank.transfer(transfer.src, transfer.dst, transfer.amount))
+            if transfer.cancel_after_write is not None:
+                writing = timeline.create_future()
+                store.watchers.append(
+                    lambda call: call.kind == "write" and not writing.done() and writing.set_result(call)
+                )
+                await asyncio.wait(
+                    [writing, asyncio.ensure_future(transfer.timed.wait())], return_when="FIRST_COMPLETED"
+                )
+                if writing.done():
+                    transfer.cancel_at = timeline.time() + transfer.cancel_after_write
             if transfer.cancel_at is not None:
                 await timeline.until(transfer.cancel_at, (0, transfer.number))
                 if not transfer.timed.done:
@@ -236,9 +247,18 @@ def test_invalid_transfer_raises_before_any_store_call(kata, src, dst, amount):
 
 @pytest.mark.category("concurrency")
 def test_opposite_transfers_do_not_deadlock(kata):
-    """A transfer from a to b and one from b to a, started together, both complete."""
+    """Transfers between the same two accounts in opposite directions, at once, both complete: also when one
+    of them had to wait for its first account, while the other took its own first."""
     store = FakeStore({"a": 100, "b": 100}, delay=STORE)
     played = play(kata, store, [Transfer(1, "a", "b", 30), Transfer(2, "b", "a", 20)])
+    expect_bank(played)
+    expect_no_deadlock(played)
+    expect_books_balance(played)
+    # a->c holds a until t=1; a->b waits for a from 0.25; b->a comes at 0.5, when b is free and a is not.
+    store = FakeStore({"a": 100, "b": 100, "c": 0}, delay=STORE)
+    played = play(
+        kata, store, [Transfer(1, "a", "c", 10), Transfer(2, "a", "b", 30, 0.25), Transfer(3, "b", "a", 20, 0.5)]
+    )
     expect_bank(played)
     expect_no_deadlock(played)
     expect_books_balance(played)
@@ -293,11 +313,12 @@ def test_cancelled_before_writing_changes_nothing(kata):
 
 
 @pytest.mark.category("exceptions")
-@pytest.mark.parametrize("cancel_at", [0.625, 0.875])
-def test_cancelled_while_writing_completes_both_writes(kata, cancel_at):
+@pytest.mark.parametrize("offset", [0.0, 0.125])
+def test_cancelled_while_writing_completes_both_writes(kata, offset):
     """A transfer cancelled once writing has begun: both writes complete, then it ends cancelled."""
     store = FakeStore({"a": 100, "b": 50}, delay=STORE)
-    played = play(kata, store, [Transfer(1, "a", "b", 30, cancel_at=cancel_at)])
+    # Cancelled as the store sees the first write begin, or halfway through it.
+    played = play(kata, store, [Transfer(1, "a", "b", 30, cancel_after_write=offset)])
     expect_bank(played)
     expect_no_deadlock(played)
     transfer = played.transfer(1)
