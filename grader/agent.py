@@ -49,7 +49,7 @@ class JudgeObject:
     def __init__(self, ref: dict) -> None:
         self.__kata_ref__ = ref
         methods = ref.get("methods")
-        for name, method in (methods.items() if isinstance(methods, dict) else ()):
+        for name, method in methods.items() if isinstance(methods, dict) else ():
             if isinstance(name, str) and name.isidentifier() and not name.startswith("_") and isinstance(method, dict):
                 setattr(self, name, _imported(method))
 
@@ -304,7 +304,8 @@ def _armed_run(handle: asyncio.events.Handle) -> None:
     place. The interpreter drops a profile function that raises, so after one BlockingSleep another time.sleep in
     the same loop iteration (a second task's) would block for real, and again at every turn of its loop."""
     agent = _agent
-    if agent is not None and sys.getprofile() is None and agent._check_over is not None and not agent._check_over.done():
+    running = agent is not None and agent._check_over is not None and not agent._check_over.done()
+    if running and sys.getprofile() is None:
         sys.setprofile(agent._stop_time_sleep)
     return _handle_run(handle)
 

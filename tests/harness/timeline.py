@@ -255,8 +255,11 @@ def run_scene(
         # Ending the check cancels what the scene left running, on both sides; the sandbox counts its own.
         report = sandbox.end()
         try:
-            if fakes:
-                loop.run_until_complete(asyncio.wait(fakes, timeout=CLEANUP))
+            if fakes:  # the judge's fakes the scene left running, cancelled by the end of the sandbox's check
+                loop.phase = "cleanup"
+                loop.cleanup_until = real_perf_counter() + CLEANUP
+                loop.gave_up = loop.create_future()
+                loop.run_until_complete(_unless_given_up(loop, asyncio.wait(fakes)))
         finally:
             loop.close()
     leftover = report.get("leftover")

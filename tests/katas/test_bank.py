@@ -151,7 +151,7 @@ def expect_books_balance(played: Played) -> None:
             expected[transfer.dst] += transfer.amount
     expect(
         not store.negative,
-        saw=f"{played.setting()}; the store was asked to write {store.negative[0].describe() if store.negative else ''}",
+        saw=f"{played.setting()}; the store was asked for " + (store.negative[0].describe() if store.negative else ""),
         expected="no balance below zero: a transfer whose source lacks the funds raises ValueError and writes nothing",
     )
     lost = sum(store.initial.values()) != sum(store.balances.values())
@@ -380,7 +380,8 @@ async def test_event_loop_stays_free(kata):
             await outcome
             for outcome in [
                 asyncio.ensure_future(run(bank.transfer(src, dst, 10)))
-                for src, dst in [("a", "b"), ("b", "a"), ("a", "c"), ("c", "b")]
+                # No two in opposite directions: a deadlock is the business of another check, not a wait here.
+                for src, dst in [("a", "b"), ("a", "c"), ("b", "c"), ("a", "b")]
             ]
         ]
     expect(

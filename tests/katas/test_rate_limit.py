@@ -241,7 +241,6 @@ def expect_entries(played: Played) -> None:
             "boundary add up to more than `rate`): keep the start time of each entry and count those of the last "
             "`per` seconds (a sliding window), on loop.time()",
         )
-    arrived = [caller.number for caller in played.callers if caller.entered is not None]
     inside = [caller for caller in played.callers if caller.entered is not None]
     order = sorted(inside, key=lambda caller: caller.entered)
     for earlier, later in zip(order, order[1:], strict=False):

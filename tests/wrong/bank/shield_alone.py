@@ -1,4 +1,5 @@
-"""The writes are shielded, but the transfer ends cancelled at once: the writes go on alone, after it has ended and released its locks."""
+"""The writes are shielded, but the transfer ends cancelled at once: the writes go on alone, after it has ended and
+released its locks."""
 
 import asyncio
 from collections import defaultdict

@@ -1,4 +1,5 @@
-"""Each transfer locks its source, then its destination: a->b and b->a at once each hold one lock and wait for the other's for ever."""
+"""Each transfer locks its source, then its destination: a->b and b->a at once each hold one lock and wait for the
+other's for ever."""
 
 import asyncio
 from collections import defaultdict

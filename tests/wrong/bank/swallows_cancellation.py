@@ -1,4 +1,5 @@
-"""The writes are shielded and waited for, but the cancellation that came meanwhile is dropped: the transfer returns as if nothing happened."""
+"""The writes are shielded and waited for, but the cancellation that came meanwhile is dropped: the transfer returns as
+if nothing happened."""
 
 import asyncio
 from collections import defaultdict
@@ -22,12 +23,11 @@ class Bank:
                 raise ValueError(f"{src!r} has {balance}, less than {amount}")
             target = await self._store.read(dst)
             writing = asyncio.ensure_future(self._write(src, balance - amount, dst, target + amount))
-            cancelled = False
             while not writing.done():
                 try:
                     await asyncio.shield(writing)
                 except asyncio.CancelledError:
-                    cancelled = True  # the writes go on; this transfer ends cancelled once they are done
+                    pass  # the writes go on, and the cancellation is forgotten
             writing.result()  # a store error propagates
 
     async def _write(self, src, src_balance: int, dst, dst_balance: int) -> None:

@@ -1,4 +1,5 @@
-"""The writes are awaited plainly: a cancellation between the two writes leaves the money taken from one account and never given to the other."""
+"""The writes are awaited plainly: a cancellation between the two writes leaves the money taken from one account and
+never given to the other."""
 
 import asyncio
 from collections import defaultdict

@@ -1,4 +1,5 @@
-"""A failed block's place is freed before its connection's close() has returned: a new connection is opened while the old one still closes, one more than `size`."""
+"""A failed block's place is freed before its connection's close() has returned: a new connection is opened while the
+old one still closes, one more than `size`."""
 
 import asyncio
 import contextlib

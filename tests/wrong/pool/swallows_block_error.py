@@ -1,4 +1,5 @@
-"""The failed block's connection is closed, but the generator does not re-raise: asynccontextmanager then swallows the exception."""
+"""The failed block's connection is closed, but the generator does not re-raise: asynccontextmanager then swallows the
+exception."""
 
 import asyncio
 import contextlib
