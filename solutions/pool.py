@@ -68,9 +68,12 @@ class Pool:
         self._closed = False
         self._emptied: asyncio.Event | None = None  # set by the last connection to go, once closing
 
-    @contextlib.asynccontextmanager
-    async def connection(self):
+    def connection(self):
         """An async context manager: `async with pool.connection() as conn:` (see the class's contract)."""
+        return self._lease()
+
+    @contextlib.asynccontextmanager
+    async def _lease(self):
         if self._closed:
             raise RuntimeError("the pool is closed")
         conn = await self._acquire()
