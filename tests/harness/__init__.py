@@ -2,7 +2,8 @@
 
 Instruments for one kind of kata live in modules of their own: blocking (threads and cooperative work),
 processes, network (streams), cleanup (gated fakes), racing (loop iterations), scripted (simulated time),
-tasks (plain functions and threads).
+timeline (scenes of many callers on simulated time), resources (connections, a store), tasks (plain functions and
+threads).
 """
 
 from .checks import KataCall, LoopErrors, Outcome, expect, expect_no_leaked_tasks, leaves, run, same, settle, short

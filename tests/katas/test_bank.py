@@ -21,6 +21,8 @@ from harness.resources import FakeStore
 from harness.timeline import EPSILON, Scene, Timed, Timeline, at, run_scene
 
 STORE = 0.25  # simulated seconds a read or a write takes
+# Each example is a scene of a hundred round trips or so between two processes: six, after the three @examples
+# that matter most, keep the check near a second on a loaded machine; no shrinking (dozens more scenes).
 SCENES = settings(max_examples=6, phases=[Phase.explicit, Phase.generate])
 
 
