@@ -48,10 +48,15 @@ _agent: "Agent | None" = None  # in the sandbox's own process; None in a pool's 
 
 
 class JudgeObject:
-    """An object the judge lent that is neither callable nor plain data: it can only be handed back."""
+    """An object the judge lent that is neither callable nor plain data: it can be handed back, and the methods the
+    judge lent with it ("methods": name -> reference, e.g. a connection's `close`) can be called."""
 
     def __init__(self, ref: dict) -> None:
         self.__kata_ref__ = ref
+        methods = ref.get("methods")
+        for name, method in methods.items() if isinstance(methods, dict) else ():
+            if isinstance(name, str) and name.isidentifier() and not name.startswith("_") and isinstance(method, dict):
+                setattr(self, name, _imported(method))
 
     def __repr__(self) -> str:
         return self.__kata_ref__.get("repr", "<object>")
@@ -343,6 +348,20 @@ class TickClock:
                     future.set_result(None)
 
 
+_handle_run = asyncio.events.Handle._run
+
+
+def _armed_run(handle: asyncio.events.Handle) -> None:
+    """Handle._run while a simulated check runs: every callback and task step starts with the time.sleep stop in
+    place. The interpreter drops a profile function that raises, so after one BlockingSleep another time.sleep in
+    the same loop iteration (a second task's) would block for real, and again at every turn of its loop."""
+    agent = _agent
+    running = agent is not None and agent._check_over is not None and not agent._check_over.done()
+    if running and sys.getprofile() is None:
+        sys.setprofile(agent._stop_time_sleep)
+    return _handle_run(handle)
+
+
 class Agent:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
@@ -497,11 +516,13 @@ class Agent:
         self.clock = TickClock(loop, self.own_tasks)
         if simulated:
             sys.setprofile(self._stop_time_sleep)
+            asyncio.events.Handle._run = _armed_run
         try:
             loop.call_soon(self._drain)
             loop.run_until_complete(self._check_over)
             report = loop.run_until_complete(self._end_check())
         finally:
+            asyncio.events.Handle._run = _handle_run
             sys.setprofile(None)
             loop.remove_reader(self.sock.fileno())
             self.loop = None

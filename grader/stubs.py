@@ -21,17 +21,26 @@ def is_stub(source: str) -> bool:
         tree = ast.parse(source)
     except SyntaxError:
         return False
-    functions = []
+    functions = public_functions(tree)
+    return bool(functions) and all(_raises_not_implemented(function) for function in functions.values())
+
+
+def public_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions a learner writes: public top-level functions, and the methods of public top-level classes
+    (named "Class.method"; dunders such as __init__ and __aenter__ included, _private ones not)."""
+    found = {}
     for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not node.name.startswith("_"):
-            functions.append(node)
-        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
-            functions += [
-                method
-                for method in node.body
-                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and method.name != "__init__"
-            ]
-    return bool(functions) and all(_raises_not_implemented(function) for function in functions)
+        if getattr(node, "name", "_").startswith("_"):
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found[node.name] = node
+        elif isinstance(node, ast.ClassDef):
+            for method in node.body:
+                if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                    not method.name.startswith("_") or (method.name.startswith("__") and method.name.endswith("__"))
+                ):
+                    found[f"{node.name}.{method.name}"] = method
+    return found
 
 
 def _raises_not_implemented(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

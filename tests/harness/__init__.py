@@ -2,8 +2,8 @@
 
 Instruments for one kind of kata live in modules of their own: blocking (plain functions for worker threads,
 CPU work in the loop's thread), processes (process pools), network (streams), cleanup (gated fakes), racing
-(orders in turns of the sandbox's loop), scripted (simulated time), tasks (rendezvous, tasks on the learner's
-loop, event loops left open).
+(orders in turns of the sandbox's loop), scripted (simulated time), timeline (scenes of many callers on simulated
+time), resources (connections, a store), tasks (rendezvous, tasks on the learner's loop, event loops left open).
 """
 
 from .checks import KataCall, LoopErrors, Outcome, expect, expect_no_leaked_tasks, leaves, run, same, settle, short

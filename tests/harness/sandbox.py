@@ -289,13 +289,17 @@ class Sandbox:
             else:
                 calling = "sync" if callable(value) else "object"
         name = getattr(value, "__name__", None) or getattr(value, "name", None) or type(value).__name__
-        return {
+        reference = {
             "owner": "judge",
             "id": self.lent.number(value),
             "kind": calling,
             "name": str(name),
             "repr": repr(value),
         }
+        if calling == "object" and getattr(value, "lent_methods", None):
+            # An object whose methods the learner's code calls (a connection's close): each crosses as a function.
+            reference["methods"] = {name: self._export(getattr(value, name)) for name in value.lent_methods}
+        return reference
 
     def _imported(self, ref: dict) -> Any:
         number = ref.get("id")

@@ -5,12 +5,17 @@ import ast
 import pytest
 from here import WORKSPACE
 
-from grader import curriculum
+from grader import curriculum, stubs
 
 
 def _functions(path) -> dict[str, ast.AsyncFunctionDef | ast.FunctionDef]:
+    """Public functions, and the methods of public classes as "Class.method"."""
+    return stubs.public_functions(ast.parse(path.read_text()))
+
+
+def _classes(path) -> dict[str, ast.ClassDef]:
     tree = ast.parse(path.read_text())
-    return {node.name: node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
 
 
 def _signature(node) -> tuple:
@@ -50,17 +55,20 @@ def test_no_hint_is_a_placeholder(katas):
 def test_stub_teaches_and_matches_the_solution(kata):
     stub = _functions(WORKSPACE.exercises / f"{kata.name}.py")
     solution = _functions(WORKSPACE.solutions / f"{kata.name}.py")
-    public = {name: node for name, node in stub.items() if not name.startswith("_")}
+    public = stub
     assert public, f"{kata.name}: the stub defines no function"
+    classes = _classes(WORKSPACE.exercises / f"{kata.name}.py")
     for name, node in public.items():
         assert name in solution, f"{kata.name}: the solution has no {name}"
         assert _signature(node) == _signature(solution[name]), (
             f"{kata.name}.{name}: stub and solution signatures differ"
         )
-        docstring = ast.get_docstring(node) or ""
+        # A class's methods: the class's docstring teaches the contract.
+        owner = classes.get(name.partition(".")[0]) if "." in name else None
+        docstring = ast.get_docstring(owner if owner is not None else node) or ""
         for part in ("Contract:", "Example:", "Worth reading:"):
             assert part in docstring, f"{kata.name}.{name}: the docstring has no {part!r} section"
-        body = node.body[1:]  # after the docstring
+        body = node.body[1:] if ast.get_docstring(node) is not None else node.body  # after the docstring
         assert len(body) == 1 and isinstance(body[0], ast.Raise), f"{kata.name}.{name}: the body is not just a raise"
         assert ast.unparse(body[0].exc) == "NotImplementedError"
     module = ast.parse((WORKSPACE.exercises / f"{kata.name}.py").read_text())

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import textwrap
+import time
 
 import pytest
 from here import WORKSPACE
@@ -78,6 +79,13 @@ async def leaves_a_task():
 
 async def exits():
     os._exit(7)
+
+async def sleeps_blocking(seconds):
+    time.sleep(seconds)
+
+async def close_it(conn):
+    await conn.close()
+    return conn, conn.close.__name__
 """
 
 
@@ -255,3 +263,51 @@ def test_the_plugin_reports_expected_checks_then_each_result(pytester, tmp_path,
     results = {line["check"]: line for line in lines if "check" in line}
     assert results["doubles"]["passed"] is True
     assert results["fails"]["passed"] is False and results["fails"]["message"].startswith("Saw: this.")
+
+
+def test_every_time_sleep_is_stopped_on_a_simulated_clock(sandbox):
+    """Two tasks' time.sleep calls in the same loop iteration: the second must be stopped too (the interpreter
+    drops a profile function that raised), not block the sandbox for real. Also a scene of harness.timeline:
+    calls sent together at a time of the judge's, each one's end recorded on the simulated clock."""
+    from harness.sandbox import provide_sandbox
+    from harness.timeline import run_scene
+
+    provide_sandbox(lambda: sandbox)
+
+    async def scene(timeline):
+        kata = RemoteModule(lambda: sandbox)
+        await timeline.until(1.5)
+        calls = [timeline.start(kata.sleeps_blocking(30)) for _ in range(2)]
+        return [await call.wait() for call in calls]
+
+    try:
+        started = time.perf_counter()
+        with pytest.raises(AssertionError, match="time.sleep called in a coroutine"):
+            run_scene(scene)
+        assert time.perf_counter() - started < 5
+        assert sandbox.ended is None  # both calls ended at once: the sandbox never had to be stopped
+        ended = run_scene(lambda timeline: timeline.until(2.0))
+    finally:
+        provide_sandbox(None)
+    assert ended.stuck is False and ended.ended_at == 2.0
+
+
+def test_a_lent_object_s_methods_can_be_called(sandbox):
+    """An object the judge lends with `lent_methods` (a connection's close): the learner's code calls them, their
+    bodies run in the judge, and the object comes back as itself."""
+
+    class Connection:
+        lent_methods = ("close",)
+        closed = 0
+
+        async def close(self):
+            await asyncio.sleep(0.01)
+            self.closed += 1
+
+    connection = Connection()
+
+    async def check(kata):
+        return await kata.close_it(connection)
+
+    back, name = run(sandbox, check)
+    assert back is connection and connection.closed == 1 and name == "close"
