@@ -54,6 +54,21 @@ async def numbers(count):
     for number in range(count):
         yield number
 
+async def same_task(count):
+    first = asyncio.current_task()
+    try:
+        for number in range(count):
+            yield asyncio.current_task() is first
+        await asyncio.sleep(10)
+    finally:
+        await asyncio.sleep(0)
+        yield_ended.append(asyncio.current_task() is first)
+
+yield_ended = []
+
+def ended_in_same_task():
+    return list(yield_ended)
+
 def plain(x, *, times=2):
     return x * times
 
@@ -141,6 +156,23 @@ def test_learner_objects_are_used_remotely(sandbox):
         return [number async for number in kata.numbers(3)], await kata.plain.in_loop_thread("ab", times=3)
 
     assert run(sandbox, check) == ([0, 1, 2], "ababab")
+
+
+def test_a_consumer_runs_every_step_in_one_task(sandbox):
+    from harness.iteration import Consumer
+
+    async def check(kata):
+        consumer = Consumer(kata.same_task.in_loop_thread(2))
+        await consumer.begin()
+        seen = [(await consumer.next()).value, (await consumer.next()).value]
+        waiting = consumer.step()  # waits for the sleep: cancelled, the task goes on to aclose()
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        cancelled = (await waiting.outcome()).cancelled
+        closed = await consumer.close()
+        return seen, cancelled, closed.returned, await kata.ended_in_same_task.in_loop_thread()
+
+    assert run(sandbox, check) == ([True, True], True, True, [True])
 
 
 def test_probes_see_blocking_and_leftover_tasks(sandbox):
