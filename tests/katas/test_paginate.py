@@ -111,13 +111,16 @@ async def test_yields_every_item_of_every_page(kata, layout):
     fetched = pages.fetched()
     mistake = None
     if stopped(ended) and len(fetched) < len(layout):
-        token = pages.next[fetched[-1]] if fetched else None
+        last = fetched[-1] if fetched else 0
+        token = pages.next[last]
         mistake = (
-            f"the iteration stopped at the token {token!r}: only None ends it (`while token:`?)"
-            if token in (0, "") and type(token) is not bool
-            else "the iteration stopped at an empty page: only a next_token of None ends it"
+            "the iteration stopped at an empty page: only a next_token of None ends it"
+            if not layout[last]
+            else f"the iteration stopped at the token {token!r}: only None ends it (`while token:`?)"
         )
-    elif stopped(ended) and consumer.items != expected and [i for i in consumer.items if i] == [i for i in expected if i]:
+    elif (
+        stopped(ended) and consumer.items != expected and [i for i in consumer.items if i] == [i for i in expected if i]
+    ):
         mistake = "falsy items were skipped (an `if item:`?)"
     expect(
         stopped(ended) and consumer.items == expected,
@@ -177,8 +180,11 @@ async def test_prefetches_the_next_page(kata):
         saw=f"it yielded {short(consumer.items)}, then " + ("the end" if stopped(outcome) else outcome.describe()),
         expected=f"the items {short(pages.items)}, then the end of the iteration",
     )
-    late = [(item, page) for item, page, fetched in seen if page >= 0 and page + 1 < len(pages.pages)
-            and page + 1 not in fetched]
+    late = [
+        (item, page)
+        for item, page, fetched in seen
+        if page >= 0 and page + 1 < len(pages.pages) and page + 1 not in fetched
+    ]
     expect(
         not late,
         saw=fetch_story(seen),
