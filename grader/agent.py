@@ -103,9 +103,33 @@ def _imported(ref: dict) -> Any:
     if ref["id"] not in _stand_ins:
         kind = ref.get("kind")
         _stand_ins[ref["id"]] = (
-            async_proxy(ref) if kind == "async" else SyncProxy(ref) if kind == "sync" else JudgeObject(ref)
+            async_proxy(ref) if kind == "async" else SyncProxy(ref) if kind == "sync" else _object_stand_in(ref)
         )
     return _stand_ins[ref["id"]]
+
+
+def _object_stand_in(ref: dict) -> JudgeObject:
+    """An object of the judge's; given "methods" (name -> a reference to the judge's function), its stand-in has
+    those methods, each a call of that function: an async iterator lent as `__anext__` and `aclose` is iterated
+    and closed as any other (`__aiter__` gives itself)."""
+    methods = ref.get("methods")
+    if methods is None:
+        return JudgeObject(ref)
+    if not isinstance(methods, dict) or not all(isinstance(name, str) and name.isidentifier() for name in methods):
+        raise wire.WireError("methods that are not a dict of names")
+    namespace = {name: _method(_imported(method)) for name, method in methods.items() if isinstance(method, dict)}
+    if "__anext__" in namespace and "__aiter__" not in namespace:
+        namespace["__aiter__"] = lambda self: self
+    name = wire.cap(str(ref.get("name", "JudgeObject")), 100)
+    return type(name if name.isidentifier() else "JudgeObject", (JudgeObject,), namespace)(ref)
+
+
+def _method(function):
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+
+    method.__name__ = method.__qualname__ = getattr(function, "__name__", "method")
+    return method
 
 
 def _export(value: Any) -> dict:

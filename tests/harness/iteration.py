@@ -11,7 +11,7 @@ cancels that task while the step runs, as cancelling a consumer does; the task t
 import itertools
 
 from .checks import KataCall, Outcome, run, settle
-from .sandbox import RemoteCall, RemoteObject
+from .sandbox import RemoteCall, RemoteObject, current_sandbox
 
 _lanes = itertools.count(1)
 
@@ -33,6 +33,7 @@ class Consumer:
         self.not_a_generator: str | None = None
         self.items: list = []
         self.finished = False  # StopAsyncIteration came, or a step raised or ended cancelled
+        self.stuck = False  # a step given a number of turns had not ended by then, and was cancelled
 
     async def begin(self) -> Outcome:
         made = await run(self.made)
@@ -65,6 +66,23 @@ class Consumer:
 
     async def next(self) -> Outcome:
         outcome = await self.step().outcome()
+        self.note(outcome)
+        return outcome
+
+    async def next_within(self, turns: int) -> Outcome:
+        """`next()`, for an item that any correct generator hands over within `turns` turns of the sandbox's loop:
+        a step still pending then is cancelled (`stuck` says so), so a generator waiting for what never comes
+        fails the check at once instead of running out its time."""
+        step = self.step()
+        sandbox = current_sandbox()
+        for _ in range(turns):
+            if step.task.done():
+                break
+            await sandbox.turns(1)
+        if not step.task.done():
+            self.stuck = True
+            step.cancel()
+        outcome = await step.outcome()
         self.note(outcome)
         return outcome
 

@@ -270,13 +270,11 @@ class Sandbox:
             else:
                 calling = "sync" if callable(value) else "object"
         name = getattr(value, "__name__", None) or getattr(value, "name", None) or type(value).__name__
-        return {
-            "owner": "judge",
-            "id": self.lent.number(value),
-            "kind": calling,
-            "name": str(name),
-            "repr": repr(value),
-        }
+        ref = {"owner": "judge", "id": self.lent.number(value), "kind": calling, "name": str(name), "repr": repr(value)}
+        methods = getattr(value, "lent_methods", None)
+        if calling == "object" and isinstance(methods, dict):  # its stand-in has these methods (name -> function)
+            ref["methods"] = {name: self._export(method) for name, method in methods.items()}
+        return ref
 
     def _imported(self, ref: dict) -> Any:
         number = ref.get("id")
