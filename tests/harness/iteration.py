@@ -9,9 +9,11 @@ cancels that task while the step runs, as cancelling a consumer does; the task t
 """
 
 import itertools
+import math
 
 from .checks import KataCall, Outcome, run, settle
 from .sandbox import RemoteCall, RemoteObject, current_sandbox
+from .timing import real_perf_counter
 
 _lanes = itertools.count(1)
 
@@ -73,18 +75,23 @@ class Consumer:
         """`next()`, for an item that any correct generator hands over within `turns` turns of the sandbox's loop:
         a step still pending then is cancelled (`stuck` says so), so a generator waiting for what never comes
         fails the check at once instead of running out its time."""
-        step = self.step()
+        outcome = await self.within(self.step(), turns)
+        self.note(outcome)
+        return outcome
+
+    async def within(self, step: KataCall, turns: int | None = None, seconds: float | None = None) -> Outcome:
+        """How `step` ended; cancelled (and `stuck` set) if it had not ended after `turns` turns of the sandbox's
+        loop, or `seconds` (for a step that waits on real time: a fake's cleanup)."""
         sandbox = current_sandbox()
-        for _ in range(turns):
-            if step.task.done():
+        deadline = real_perf_counter() + (seconds if seconds is not None else math.inf)
+        for _ in itertools.count() if turns is None else range(turns):
+            if step.task.done() or real_perf_counter() >= deadline:
                 break
             await sandbox.turns(1)
         if not step.task.done():
             self.stuck = True
             step.cancel()
-        outcome = await step.outcome()
-        self.note(outcome)
-        return outcome
+        return await step.outcome()
 
     def note(self, outcome: Outcome) -> None:
         """What a step of `__anext__` gave: an item, or the end of the iteration."""

@@ -65,6 +65,7 @@ class Invocation:
     task: asyncio.Task | None = None
     started: bool = False
     cancel_seen: bool = False  # the sandbox's cancel reached the body before it ended
+    cancels: int = 0  # cancels the sandbox sent for it before it ended: one per CancelledError its caller received
     # Called when the sandbox's cancel crosses the answer (the call ended cancelled there, as asyncio ends a task
     # cancelled while its result is on the way): the fake records what the learner's code saw.
     on_late_cancel: Callable[[], None] | None = None
@@ -385,6 +386,7 @@ class Sandbox:
             invocation = self.invocations.get(key)
             if invocation is not None and invocation.task is not None:
                 invocation.cancel_seen = True
+                invocation.cancels += 1
                 if invocation.started:
                     invocation.task.cancel()
                 else:  # its body has not begun: cancelled before it does, its own cleanup would never run

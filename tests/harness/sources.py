@@ -8,7 +8,7 @@ async generator does: a second read while one is pending, or aclose() while a re
 RuntimeError ("already running"); a read after aclose() ends the iteration.
 
 Instruments: `reads` (every FakeRead, in start order), `overlaps` (reads started while another was pending),
-`cancels` (CancelledErrors that reached a read, counted: a read cancelled twice has its own cleanup cut short),
+`cancels` (how many times reads were cancelled: a read cancelled twice has its own cleanup cut short),
 `closes` (how each aclose() call went: "closing", "closed", "cut short", "refused").
 """
 
@@ -32,6 +32,13 @@ class FakeRead:
     ended: float | None = None
     outcome: str = "running"  # then "returned", "stopped" (StopAsyncIteration), "raised", "cancelled", "refused"
     cancels: int = 0  # CancelledErrors that reached it
+    requested: object = None  # its Invocation: how many cancels the sandbox sent for it
+
+    @property
+    def cancelled_times(self) -> int:
+        """Cancels of this read: CancelledErrors that reached it here, or cancels sent for it (two sent in the
+        same moment reach it as one, as two Task.cancel() calls in a row do)."""
+        return max(self.cancels, getattr(self.requested, "cancels", 0))
 
 
 class Release:
@@ -91,7 +98,7 @@ class FakeSource:
 
     @property
     def cancels(self) -> int:
-        return sum(read.cancels for read in self.reads)
+        return sum(read.cancelled_times for read in self.reads)
 
     @property
     def delivered(self) -> int:
@@ -99,7 +106,7 @@ class FakeSource:
 
     async def __anext__(self) -> Any:
         read = FakeRead(len(self.reads), real_perf_counter())
-        invocation = current_invocation()
+        invocation = read.requested = current_invocation()
         if invocation is not None:  # ended cancelled in the sandbox although its answer was on the way
             invocation.on_late_cancel = lambda: self._late_cancel(read)
         if self.pending is not None:

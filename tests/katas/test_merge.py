@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from harness import KataCall, LoopErrors, LoopWatch, Outcome, expect, expect_no_leaked_tasks, settle, short
+from harness import KataCall, LoopErrors, LoopWatch, Outcome, expect, expect_no_leaked_tasks, settle, short, units
 from harness.inputs import values
 from harness.iteration import Consumer, stopped
 from harness.sandbox import current_sandbox
@@ -16,6 +16,11 @@ from harness.sources import FakeSource, Release
 # Turns of the sandbox's loop a released item is given to reach the consumer before the next read completes: any
 # correct merge hands it over in a few, so the order of items is exact; one that waits for another source does not.
 SPACING = 12
+# Turns within which any correct merge hands over an item that is ready (a few); and the time within which a step
+# that cleans up ends (the fakes' cancellation and cleanup take 20 ms each): 25 times that. A step still pending
+# then waits for what never comes, and is cancelled.
+ITEM_WITHIN = 60
+CLEANUP_WITHIN = units(10)
 
 
 def sources_of(release: Release, layout: list[list], errors: dict | None = None) -> list[FakeSource]:
@@ -41,6 +46,19 @@ def expect_a_generator(consumer: Consumer) -> None:
     )
 
 
+WAITS_FOR_ANOTHER = (
+    "the merge waits for one source while another has an item ready (sources read one after another, or every "
+    "item collected first): wait on a read of every source at once"
+)
+
+
+def told(outcome: Outcome, consumer: Consumer) -> str:
+    """How a step ended, in a learner's words; a step cancelled for taking too long says so."""
+    if consumer.stuck and outcome.cancelled:
+        return "had not ended when an item was ready long before (so the check cancelled it)"
+    return outcome.describe().removeprefix("it ")
+
+
 class Snapshot:
     """How every source stood when a step of the consumer ended (in the very step the judge learned of it)."""
 
@@ -56,9 +74,8 @@ class Snapshot:
         self.seen = [
             {
                 "pending": source.pending is not None,
-                "cancels": [read.cancels for read in source.reads],
+                "cancels": [read.cancelled_times for read in source.reads],
                 "closed": source.closed,
-                "finished_before": source.finished,
             }
             for source in self.sources
         ]
@@ -244,14 +261,15 @@ async def test_early_close_cancels_and_closes(kata):
     expect_a_generator(consumer)
     await release.release(sources[1])
     await release.release(sources[3])  # D ends at once: it needs no closing
-    first = await consumer.next()
+    first = await consumer.next_within(ITEM_WITHIN)
     await current_sandbox().turns(SPACING)
     snapshot = Snapshot(sources)
     closed = await snapshot.watch(consumer.step("aclose")).outcome()
     expect(
         first.returned and first.value == "b1",
-        saw=f"only source B's first item was ready; the first step: {first.describe()}",
+        saw=f"only source B's first item was ready; the first step {told(first, consumer)}",
         expected="B's item, 'b1'",
+        mistake=WAITS_FOR_ANOTHER if consumer.stuck else None,
     )
     expect(
         closed.returned,
@@ -299,19 +317,21 @@ async def test_failing_source_cancels_and_closes_the_rest(kata):
         await release.release(sources[2])  # C's item comes, then its end, so C needs no closing
         await release.release(sources[2])
         await release.release(sources[1])  # B's item, then its error
-        first = await consumer.next()
+        first = await consumer.next_within(ITEM_WITHIN)
         second = await consumer.next()
         snapshot = Snapshot(sources)
         step = snapshot.watch(consumer.step())
         await current_sandbox().turns(SPACING)
         await release.release(sources[1])
-        ended = await step.outcome()
+        ended = await consumer.within(step, seconds=CLEANUP_WITHIN)
         consumer.note(ended)
         closed = await consumer.close()
     expect(
         sorted(consumer.items) == ["b1", "c1"],
-        saw=f"B and C each had an item ready: the first steps gave {first.describe()}, then {second.describe()}",
+        saw=f"B and C each had an item ready: the first step {told(first, consumer)}, then the second "
+        f"{told(second, consumer)}",
         expected="'b1' and 'c1', in either order",
+        mistake=WAITS_FOR_ANOTHER if consumer.stuck else None,
     )
     if isinstance(ended.error, BaseExceptionGroup):
         mistake = "a TaskGroup's ExceptionGroup came out as it is: the source's own error must come out unwrapped"
@@ -321,7 +341,7 @@ async def test_failing_source_cancels_and_closes_the_rest(kata):
         mistake = None
     expect(
         ended.error is failure,
-        saw=f"source B raised {short(failure)}; the next step {ended.describe().removeprefix('it ')}",
+        saw=f"source B raised {short(failure)}; the next step {told(ended, consumer)}",
         expected=f"that very exception, {short(failure)}, raised out of the async for",
         mistake=mistake,
     )
@@ -342,13 +362,13 @@ async def test_two_failures_together(kata):
         expect_a_generator(consumer)
         await release.release(sources[0])
         await release.release(sources[1])
-        ended = await consumer.next()
+        ended = await consumer.within(consumer.step(), seconds=CLEANUP_WITHIN)
         closed = await consumer.close()
         await current_sandbox().turns(SPACING)
     expect(
         any(ended.error is failure for failure in failures),
         saw=f"sources A and B raised {short(failures[0])} and {short(failures[1])} together; the iteration "
-        f"{ended.describe().removeprefix('it ')}",
+        f"{told(ended, consumer)}",
         expected="one of those two exceptions, as it is",
         mistake="a TaskGroup's ExceptionGroup came out as it is: one source's own error must come out unwrapped"
         if isinstance(ended.error, BaseExceptionGroup)
@@ -372,7 +392,7 @@ async def test_cancelled_consumer_cancels_and_closes(kata):
     consumer = await consume(kata, sources)
     expect_a_generator(consumer)
     await release.release(sources[1])
-    first = await consumer.next()
+    first = await consumer.next_within(ITEM_WITHIN)
     waiting = consumer.step()
     sandbox = current_sandbox()
     for _ in range(SPACING):  # every source's read pending again, the consumer waiting
@@ -382,14 +402,15 @@ async def test_cancelled_consumer_cancels_and_closes(kata):
     await sandbox.turns(3)
     was_waiting = not waiting.task.done()
     waiting.cancel()
-    step = await waiting.outcome()
+    step = await consumer.within(waiting, seconds=CLEANUP_WITHIN)
     snapshot = Snapshot(sources)
     closed = await snapshot.watch(consumer.step("aclose")).outcome()
     expect(
         first.returned and first.value == "b1" and was_waiting,
-        saw=f"only 'b1' was ready: the first step {first.describe().removeprefix('it ')}; the second "
+        saw=f"only 'b1' was ready: the first step {told(first, consumer)}; the second "
         f"{step.describe().removeprefix('it ')}",
         expected="'b1', then a wait for the next item",
+        mistake=WAITS_FOR_ANOTHER if consumer.stuck else None,
     )
     expect(
         step.cancelled,
