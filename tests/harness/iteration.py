@@ -8,6 +8,7 @@ cancels that task while the step runs, as cancelling a consumer does; the task t
 (`aclose()`), its cancellation still counted, as the consumer's does in aclosing's exit.
 """
 
+import asyncio
 import itertools
 import math
 
@@ -36,6 +37,7 @@ class Consumer:
         self.items: list = []
         self.finished = False  # StopAsyncIteration came, or a step raised or ended cancelled
         self.stuck = False  # a step given a number of turns had not ended by then, and was cancelled
+        self._noted: asyncio.Event | None = None
 
     async def begin(self) -> Outcome:
         made = await run(self.made)
@@ -99,6 +101,24 @@ class Consumer:
             self.items.append(outcome.value)
         else:
             self.finished = True
+        if self._noted is not None:
+            self._noted.set()
+
+    async def until_items(self, count: int, turns: int) -> bool:
+        """Wait until `count` items have come (or the iteration has ended), at most `turns` turns of the sandbox's
+        loop; whether they came."""
+        if self._noted is None:
+            self._noted = asyncio.Event()
+        waiting = asyncio.ensure_future(current_sandbox().turns(turns))
+        try:
+            while len(self.items) < count and not self.finished and not waiting.done():
+                self._noted.clear()
+                noted = asyncio.ensure_future(self._noted.wait())
+                await asyncio.wait([noted, waiting], return_when=asyncio.FIRST_COMPLETED)
+                noted.cancel()
+        finally:
+            waiting.cancel()
+        return len(self.items) >= count
 
     async def close(self) -> Outcome:
         """aclose(), as aclosing's exit calls it (also after the iteration has ended: it then does nothing)."""

@@ -158,10 +158,7 @@ async def drive(kata, sources: list[FakeSource], release: Release, order: list[i
         await release.release(sources[index])
         if reads[index] < len(sources[index].items):  # an item: the next read completes once the consumer has it
             items += 1
-            for _ in range(SPACING):
-                if len(consumer.items) >= items or reading.done():
-                    break
-                await sandbox.turns(1)
+            await consumer.until_items(items, SPACING)
         reads[index] += 1
     for _ in range(SPACING):  # every read released: the iteration ends
         if reading.done():
@@ -186,9 +183,9 @@ def arrival(layout: list[list], order: list[int]) -> list:
 
 @st.composite
 def interleavings(draw):
-    """Up to four sources of up to three items each (falsy ones included), and an order in which their reads
+    """Up to three sources of up to three items each (falsy ones included), and an order in which their reads
     complete: each source's items, then its end."""
-    layout = draw(st.lists(st.lists(values, max_size=3), max_size=4))
+    layout = draw(st.lists(st.lists(values, max_size=3), max_size=3))
     reads = [index for index, items in enumerate(layout) for _ in range(len(items) + 1)]
     return layout, draw(st.permutations(reads))
 

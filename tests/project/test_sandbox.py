@@ -66,6 +66,15 @@ async def same_task(count):
 
 yield_ended = []
 
+async def first_then_close(source, count):
+    taken = []
+    async for item in source:
+        taken.append(item)
+        if len(taken) == count:
+            break
+    await source.aclose()
+    return taken, type(source).__name__
+
 def ended_in_same_task():
     return list(yield_ended)
 
@@ -173,6 +182,18 @@ def test_a_consumer_runs_every_step_in_one_task(sandbox):
         return seen, cancelled, closed.returned, await kata.ended_in_same_task.in_loop_thread()
 
     assert run(sandbox, check) == ([True, True], True, True, [True])
+
+
+def test_an_object_lent_with_methods_is_iterated_and_closed(sandbox):
+    from harness.sources import FakeSource, Release
+
+    async def check(kata):
+        release = Release()
+        source = FakeSource("A", ["a1", "a2", "a3"], release)
+        release.release_all(source)
+        return await kata.first_then_close(source, 2), [read.outcome for read in source.reads], source.closed
+
+    assert run(sandbox, check) == ((["a1", "a2"], "A"), ["returned", "returned"], "closed")
 
 
 def test_probes_see_blocking_and_leftover_tasks(sandbox):
