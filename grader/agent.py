@@ -120,8 +120,7 @@ def _object_stand_in(ref: dict) -> JudgeObject:
     namespace = {name: _method(_imported(method)) for name, method in methods.items() if isinstance(method, dict)}
     if "__anext__" in namespace and "__aiter__" not in namespace:
         namespace["__aiter__"] = lambda self: self
-    name = wire.cap(str(ref.get("name", "JudgeObject")), 100)
-    return type(name if name.isidentifier() else "JudgeObject", (JudgeObject,), namespace)(ref)
+    return type("JudgeObject", (JudgeObject,), namespace)(ref)
 
 
 def _method(function):

@@ -193,7 +193,7 @@ def test_an_object_lent_with_methods_is_iterated_and_closed(sandbox):
         release.release_all(source)
         return await kata.first_then_close(source, 2), [read.outcome for read in source.reads], source.closed
 
-    assert run(sandbox, check) == ((["a1", "a2"], "A"), ["returned", "returned"], "closed")
+    assert run(sandbox, check) == ((["a1", "a2"], "JudgeObject"), ["returned", "returned"], "closed")
 
 
 def test_probes_see_blocking_and_leftover_tasks(sandbox):
