@@ -81,15 +81,16 @@ class Consumer:
         self.note(outcome)
         return outcome
 
-    async def within(self, step: KataCall, turns: int | None = None, seconds: float | None = None) -> Outcome:
+    async def within(self, step: KataCall, turns: int, busy=None, seconds: float = math.inf) -> Outcome:
         """How `step` ended; cancelled (and `stuck` set) if it had not ended after `turns` turns of the sandbox's
-        loop, or `seconds` (for a step that waits on real time: a fake's cleanup)."""
+        loop, not counting turns during which `busy()` (say, a fake's cleanup under way, which takes real time)
+        is true; nor, whatever happens, after `seconds`."""
         sandbox = current_sandbox()
-        deadline = real_perf_counter() + (seconds if seconds is not None else math.inf)
-        for _ in itertools.count() if turns is None else range(turns):
-            if step.task.done() or real_perf_counter() >= deadline:
-                break
+        deadline = real_perf_counter() + seconds
+        idle = 0
+        while not step.task.done() and idle < turns and real_perf_counter() < deadline:
             await sandbox.turns(1)
+            idle = 0 if busy is not None and busy() else idle + 1
         if not step.task.done():
             self.stuck = True
             step.cancel()

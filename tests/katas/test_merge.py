@@ -16,11 +16,19 @@ from harness.sources import FakeSource, Release
 # Turns of the sandbox's loop a released item is given to reach the consumer before the next read completes: any
 # correct merge hands it over in a few, so the order of items is exact; one that waits for another source does not.
 SPACING = 12
-# Turns within which any correct merge hands over an item that is ready (a few); and the time within which a step
-# that cleans up ends (the fakes' cancellation and cleanup take 20 ms each): 25 times that. A step still pending
-# then waits for what never comes, and is cancelled.
+# Turns within which any correct merge hands over an item, or an error, that is ready (a few), not counting turns
+# while a source's cancelled read or aclose() is under way (20 ms each, real time); and, whatever happens, 25 times
+# the time a step's cleanup takes. A step still pending then waits for what never comes, and is cancelled.
 ITEM_WITHIN = 60
 CLEANUP_WITHIN = units(10)
+
+
+def cleaning_up(sources: list[FakeSource]):
+    """Whether a source's own cleanup is under way: a cancelled read not yet ended, or an aclose() not returned."""
+    return lambda: any(
+        source.closed == "closing" or any(read.outcome == "running" and read.cancelled_times for read in source.reads)
+        for source in sources
+    )
 
 
 def sources_of(release: Release, layout: list[list], errors: dict | None = None) -> list[FakeSource]:
@@ -325,7 +333,7 @@ async def test_failing_source_cancels_and_closes_the_rest(kata):
         step = snapshot.watch(consumer.step())
         await current_sandbox().turns(SPACING)
         await release.release(sources[1])
-        ended = await consumer.within(step, seconds=CLEANUP_WITHIN)
+        ended = await consumer.within(step, ITEM_WITHIN, cleaning_up(sources), CLEANUP_WITHIN)
         consumer.note(ended)
         closed = await consumer.close()
     expect(
@@ -366,7 +374,7 @@ async def test_two_failures_together(kata):
         expect_a_generator(consumer)
         await release.release(sources[0])
         await release.release(sources[1])
-        ended = await consumer.within(consumer.step(), seconds=CLEANUP_WITHIN)
+        ended = await consumer.within(consumer.step(), ITEM_WITHIN, cleaning_up(sources), CLEANUP_WITHIN)
         closed = await consumer.close()
         await current_sandbox().turns(SPACING)
     expect(
@@ -408,7 +416,7 @@ async def test_cancelled_consumer_cancels_and_closes(kata):
     await sandbox.turns(3)
     was_waiting = not waiting.task.done()
     waiting.cancel()
-    step = await consumer.within(waiting, seconds=CLEANUP_WITHIN)
+    step = await consumer.within(waiting, ITEM_WITHIN, cleaning_up(sources), CLEANUP_WITHIN)
     snapshot = Snapshot(sources)
     closed = await snapshot.watch(consumer.step("aclose")).outcome()
     expect(
