@@ -41,7 +41,10 @@ class Pages:
         )
 
     def page_of(self, token) -> int:
-        return next(index for index, known in enumerate(self.tokens) if type(known) is type(token) and known == token)
+        for index, known in enumerate(self.tokens):
+            if type(known) is type(token) and known == token:
+                return index
+        raise LookupError(f"no page has the token {token!r}: pass on the next_token a page gave, as it is")
 
     @property
     def items(self) -> list:
