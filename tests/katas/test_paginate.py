@@ -51,8 +51,15 @@ class Pages:
         return [item for page in self.pages for item in page]
 
     def fetched(self) -> list[int]:
-        """The pages fetched so far, by index, in the order their fetches started."""
-        return [self.page_of(token) for token in self.fake.keys]
+        """The pages fetched so far, by index, in the order their fetches started (-1: a token no page gave)."""
+        return [self.known(token) for token in self.fake.keys]
+
+    def known(self, token) -> int:
+        """The page `token` names; -1 for a token no page gave."""
+        try:
+            return self.page_of(token)
+        except LookupError:
+            return -1
 
 
 async def consume(kata, pages: Pages) -> Consumer:
