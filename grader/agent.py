@@ -48,15 +48,11 @@ _agent: "Agent | None" = None  # in the sandbox's own process; None in a pool's 
 
 
 class JudgeObject:
-    """An object the judge lent that is neither callable nor plain data: it can be handed back, and the methods the
-    judge lent with it ("methods": name -> reference, e.g. a connection's `close`) can be called."""
+    """An object the judge lent that is neither callable nor plain data: it can be handed back as the very object;
+    with methods, its stand-in is a subclass made by _object_stand_in."""
 
     def __init__(self, ref: dict) -> None:
         self.__kata_ref__ = ref
-        methods = ref.get("methods")
-        for name, method in methods.items() if isinstance(methods, dict) else ():
-            if isinstance(name, str) and name.isidentifier() and not name.startswith("_") and isinstance(method, dict):
-                setattr(self, name, _imported(method))
 
     def __repr__(self) -> str:
         return self.__kata_ref__.get("repr", "<object>")
@@ -113,9 +109,32 @@ def _imported(ref: dict) -> Any:
     if ref["id"] not in _stand_ins:
         kind = ref.get("kind")
         _stand_ins[ref["id"]] = (
-            async_proxy(ref) if kind == "async" else SyncProxy(ref) if kind == "sync" else JudgeObject(ref)
+            async_proxy(ref) if kind == "async" else SyncProxy(ref) if kind == "sync" else _object_stand_in(ref)
         )
     return _stand_ins[ref["id"]]
+
+
+def _object_stand_in(ref: dict) -> JudgeObject:
+    """An object of the judge's; given "methods" (name -> a reference to the judge's function), its stand-in has
+    those methods, each a call of that function: an async iterator lent as `__anext__` and `aclose` is iterated
+    and closed as any other (`__aiter__` gives itself)."""
+    methods = ref.get("methods")
+    if methods is None:
+        return JudgeObject(ref)
+    if not isinstance(methods, dict) or not all(isinstance(name, str) and name.isidentifier() for name in methods):
+        raise wire.WireError("methods that are not a dict of names")
+    namespace = {name: _method(_imported(method)) for name, method in methods.items() if isinstance(method, dict)}
+    if "__anext__" in namespace and "__aiter__" not in namespace:
+        namespace["__aiter__"] = lambda self: self
+    return type("JudgeObject", (JudgeObject,), namespace)(ref)
+
+
+def _method(function):
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        return function(*args, **kwargs)
+
+    method.__name__ = method.__qualname__ = getattr(function, "__name__", "method")
+    return method
 
 
 def _export(value: Any) -> dict:
@@ -297,6 +316,29 @@ class _IdleSelector(selectors.DefaultSelector):
         return super().select(None)
 
 
+class Lane:
+    """One task of the sandbox's that runs the judge's calls queued for it one after another (calls with
+    `how="lane:NAME"`). A cancel of the call it runs cancels the task; of one still queued, that call once begun."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.task: asyncio.Task | None = None
+        self.queue: collections.deque = collections.deque()
+        self.wakeup: asyncio.Future = loop.create_future()
+        self.current: int | None = None
+        self.cancelling = False  # the call it runs was cancelled by the judge
+        self.cancel_first: set[int] = set()
+
+    def holds(self, number: int) -> bool:
+        return number == self.current or any(queued == number for queued, _ in self.queue)
+
+    def cancel(self, number: int) -> None:
+        if number == self.current:
+            self.cancelling = True
+            self.task.cancel()
+        else:
+            self.cancel_first.add(number)
+
+
 class BlockingSleep(BaseException):
     """Raised in the learner's code in place of a time.sleep call on a simulated clock, which it could not move."""
 
@@ -376,6 +418,7 @@ class Agent:
         self.main_thread = threading.get_ident()
         self.module = None
         self.calls: dict[int, asyncio.Task] = {}
+        self.lanes: dict[str, Lane] = {}  # tasks that run the judge's calls one after another, by name
         self.started: set[int] = set()  # calls whose task has begun its coroutine
         self.cancelled_calls: set[int] = set()  # calls the judge has cancelled, until they end
         self.driven: set[int] = set()  # calls of __anext__ the judge made, until they end
@@ -544,6 +587,7 @@ class Agent:
         except Exception:  # asynchronous generators that will not close, or take too long: they go with the loop
             pass
         self.calls.clear()
+        self.lanes.clear()
         self.started.clear()
         self.waiting.clear()
         self.acknowledged.clear()
@@ -586,7 +630,10 @@ class Agent:
             task = self.calls.get(number)
             if task is not None:
                 self.cancelled_calls.add(number)
-            if task is not None and number in self.started:
+            lane = next((lane for lane in self.lanes.values() if lane.holds(number)), None)
+            if lane is not None:
+                lane.cancel(number)
+            elif task is not None and number in self.started:
                 task.cancel()
             elif task is not None:  # before its first step, its coroutine would never run: after that step, then
                 self.loop.call_soon(task.cancel)
@@ -686,12 +733,54 @@ class Agent:
             )
             self._ended(number, "raised", error=error)
             return
+        if how.startswith("lane:"):
+            self._queue_in_lane(how[len("lane:") :], number, result)
+            return
         task = self.loop.create_task(self._watched(number, result))
         self.own_tasks.add(task)
         self.calls[number] = task
         target = message.get("target")
         if isinstance(target, dict) and target.get("method") == "__anext__":
             self.driven.add(number)
+
+    def _queue_in_lane(self, name: str, number: int, awaitable) -> None:
+        """A call in the lane `name`: one task that runs its calls one after another, as one consumer's task
+        awaits step after step of an async generator (what a generator's TaskGroup, timeout or context sees)."""
+        lane = self.lanes.get(name)
+        if lane is None or lane.task.done():
+            lane = self.lanes[name] = Lane(self.loop)
+            lane.task = self.loop.create_task(self._serve_lane(lane))
+            self.own_tasks.add(lane.task)
+        lane.queue.append((number, awaitable))
+        if not lane.wakeup.done():
+            lane.wakeup.set_result(None)
+
+    async def _serve_lane(self, lane: "Lane") -> None:
+        while True:
+            while not lane.queue:
+                lane.wakeup = self.loop.create_future()
+                await lane.wakeup
+            number, awaitable = lane.queue.popleft()
+            lane.current, lane.cancelling = number, False
+            self.started.add(number)
+            if number in lane.cancel_first:  # cancelled before it began: after its first step, as a task's call
+                lane.cancel(number)
+            try:
+                value = await awaitable
+            except asyncio.CancelledError:
+                self._ended(number, "cancelled")
+                if not lane.cancelling:  # not the judge's cancel of this call: the check is over
+                    raise
+                # The task goes on, as a consumer's task goes on to aclose() once a step ended cancelled; and as
+                # there, its cancellation stays counted (Task.cancelling()).
+            except BaseException as error:  # noqa: BLE001
+                self._ended(number, "raised", error=error)
+            else:
+                self._ended(number, "returned", value=value)
+            finally:
+                lane.current = None
+                lane.cancel_first.discard(number)
+                self.started.discard(number)
 
     async def _watched(self, number: int, awaitable) -> Any:
         # The end is told in the very step the learner's coroutine ends, before any other task runs.

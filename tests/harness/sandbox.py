@@ -71,6 +71,7 @@ class Invocation:
     started: bool = False
     cancel_requested: bool = False  # the sandbox cancelled the call before the answer went
     cancel_seen: bool = False  # the sandbox's cancel reached the body before it ended
+    cancels: int = 0  # cancels the sandbox sent for it before it ended: one per CancelledError its caller received
     # Called when the sandbox's cancel crosses the answer (the call ended cancelled there, as asyncio ends a task
     # cancelled while its result is on the way): the fake records what the learner's code saw.
     on_late_cancel: Callable[[], None] | None = None
@@ -297,7 +298,8 @@ class Sandbox:
             "repr": repr(value),
         }
         if calling == "object" and getattr(value, "lent_methods", None):
-            # An object whose methods the learner's code calls (a connection's close): each crosses as a function.
+            # An object whose methods the learner's code calls (a connection's close, an iterator's __anext__): each
+            # crosses as a function, and its stand-in has them as methods.
             reference["methods"] = {name: self._export(getattr(value, name)) for name in value.lent_methods}
         return reference
 
@@ -415,6 +417,7 @@ class Sandbox:
             invocation = self.invocations.get(key)
             if invocation is not None and invocation.task is not None:
                 invocation.cancel_requested = True
+                invocation.cancels += 1
                 if invocation.started:
                     self._cancel_body(invocation)
                 else:  # its body has not begun: cancelled before it does, its own cleanup would never run

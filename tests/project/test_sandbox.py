@@ -68,6 +68,30 @@ async def as_they_end(fetch, keys):
         for task in done:  # a set: two ends in one step would come out in any order
             yield task.result()
 
+async def same_task(count):
+    first = asyncio.current_task()
+    try:
+        for number in range(count):
+            yield asyncio.current_task() is first
+        await asyncio.sleep(10)
+    finally:
+        await asyncio.sleep(0)
+        yield_ended.append(asyncio.current_task() is first)
+
+yield_ended = []
+
+async def first_then_close(source, count):
+    taken = []
+    async for item in source:
+        taken.append(item)
+        if len(taken) == count:
+            break
+    await source.aclose()
+    return taken, type(source).__name__
+
+def ended_in_same_task():
+    return list(yield_ended)
+
 def plain(x, *, times=2):
     return x * times
 
@@ -186,6 +210,35 @@ def test_ticks_end_calls_in_the_order_set_whoever_consumes_them(sandbox):
         assert run(sandbox, check) == [expected] * 20
     finally:
         provide_sandbox(None)
+
+
+def test_a_consumer_runs_every_step_in_one_task(sandbox):
+    from harness.iteration import Consumer
+
+    async def check(kata):
+        consumer = Consumer(kata.same_task.in_loop_thread(2))
+        await consumer.begin()
+        seen = [(await consumer.next()).value, (await consumer.next()).value]
+        waiting = consumer.step()  # waits for the sleep: cancelled, the task goes on to aclose()
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        cancelled = (await waiting.outcome()).cancelled
+        closed = await consumer.close()
+        return seen, cancelled, closed.returned, await kata.ended_in_same_task.in_loop_thread()
+
+    assert run(sandbox, check) == ([True, True], True, True, [True])
+
+
+def test_an_object_lent_with_methods_is_iterated_and_closed(sandbox):
+    from harness.sources import FakeSource, Release
+
+    async def check(kata):
+        release = Release()
+        source = FakeSource("A", ["a1", "a2", "a3"], release)
+        release.release_all(source)
+        return await kata.first_then_close(source, 2), [read.outcome for read in source.reads], source.closed
+
+    assert run(sandbox, check) == ((["a1", "a2"], "JudgeObject"), ["returned", "returned"], "closed")
 
 
 def test_probes_see_blocking_and_leftover_tasks(sandbox):
