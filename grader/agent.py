@@ -733,15 +733,15 @@ class Agent:
             )
             self._ended(number, "raised", error=error)
             return
+        target = message.get("target")
+        if isinstance(target, dict) and target.get("method") == "__anext__":
+            self.driven.add(number)
         if how.startswith("lane:"):
             self._queue_in_lane(how[len("lane:") :], number, result)
             return
         task = self.loop.create_task(self._watched(number, result))
         self.own_tasks.add(task)
         self.calls[number] = task
-        target = message.get("target")
-        if isinstance(target, dict) and target.get("method") == "__anext__":
-            self.driven.add(number)
 
     def _queue_in_lane(self, name: str, number: int, awaitable) -> None:
         """A call in the lane `name`: one task that runs its calls one after another, as one consumer's task
