@@ -16,7 +16,7 @@ from harness import (
     Outcome,
     expect,
     expect_no_leaked_tasks,
-    run,
+    iteration,
     seconds,
     settle,
     short,
@@ -28,10 +28,9 @@ from harness.timing import real_perf_counter, real_sleep
 
 
 class Consumer(KataCall):
-    """Iterates `in_completion_order(coro_fns)` from the judge as a careful consumer does: `async with
-    aclosing(...)`, `async for`, and a `break` after `stop_after` items. The generator stays in the sandbox:
-    each step is a call of its own methods there (`__aiter__`, then `__anext__` until StopAsyncIteration, then
-    `aclose`, whatever happened). `note()` is called as the first item arrives.
+    """Iterates `in_completion_order(coro_fns)` from the judge as a careful consumer does, every step in one task
+    of the sandbox's (harness.iteration): `async with aclosing(...)`, `async for`, and a `break` after
+    `stop_after` items. `note()` is called as the first item arrives.
 
     What the consumer saw: `items`, `times` (how long after iteration began each came), `noted`, and
     `not_a_generator` (the type of what the function gave, when `async for` cannot iterate it). `cancel()`
@@ -39,14 +38,21 @@ class Consumer(KataCall):
     iteration ended, as it would have for the consumer's own task."""
 
     def __init__(self, kata, coro_fns, *, stop_after: int | None = None, note=None) -> None:
-        self.items: list = []
+        self.iteration = iteration.Consumer(kata.in_completion_order.in_loop_thread(coro_fns))
         self.times: list[float] = []
-        self.not_a_generator: str | None = None
         self.noted: object = None
         self.step: KataCall | None = None
         self.cancel_next = False
         self.started = real_perf_counter()
-        self.task = asyncio.ensure_future(self._consume(kata, coro_fns, stop_after, note))
+        self.task = asyncio.ensure_future(self._consume(stop_after, note))
+
+    @property
+    def items(self) -> list:
+        return self.iteration.items
+
+    @property
+    def not_a_generator(self) -> str | None:
+        return self.iteration.not_a_generator
 
     def cancel(self) -> None:
         self.cancelling = asyncio.ensure_future(self._cancel())
@@ -65,48 +71,29 @@ class Consumer(KataCall):
         outcome.elapsed = real_perf_counter() - self.started
         return outcome
 
-    async def _call(self, call) -> Outcome:
-        self.step = KataCall(call)
-        if self.cancel_next:
-            self.cancel_next = False
-            await settle(1)  # the sandbox has begun the step
-            self.step.cancel()
-        return await self.step.outcome()
-
-    async def _consume(self, kata, coro_fns, stop_after, note) -> Outcome:
-        made = await self._call(kata.in_completion_order.in_loop_thread(coro_fns))
-        results = made.value
-        if not made.returned:
+    async def _consume(self, stop_after, note) -> Outcome:
+        made = await self.iteration.begin()
+        if self.iteration.generator is None:
             return made
-        if not isinstance(results, RemoteObject):
-            self.not_a_generator = type(results).__name__
-            return made
-        iterator = await self._call(results.method("__aiter__").in_loop_thread())
-        if not iterator.returned:
-            self.not_a_generator = results.type_name
-            if results.type_name == "coroutine":
-                # Closed unstarted (nothing ran), then run as the coroutine it is, for a moment: the stub raises
-                # NotImplementedError at once there, and the kata is "not started".
-                await run(results.method("close").in_loop_thread())
-                call = KataCall(kata.in_completion_order(coro_fns))
-                await settle()
-                call.cancel()
-                return await call.outcome()
-            return iterator
         ended = Outcome()
         while stop_after is None or len(self.items) < stop_after:
-            step = await self._call(iterator.value.method("__anext__")())
-            if isinstance(step.error, StopAsyncIteration):
+            self.step = self.iteration.step()
+            if self.cancel_next:
+                self.cancel_next = False
+                await settle(1)  # the sandbox has begun the step
+                self.step.cancel()
+            step = await self.step.outcome()
+            self.iteration.note(step)
+            if iteration.stopped(step):
                 break
             if not step.returned:
                 ended = step
                 break
-            self.items.append(step.value)
             self.times.append(real_perf_counter() - self.started)
             if note is not None and len(self.items) == 1:
                 self.noted = note()
         # aclosing's exit: what aclose() raises replaces what the loop ended with.
-        closed = await self._call(results.method("aclose")())
+        closed = await self.iteration.close()
         return ended if closed.returned else closed
 
 
