@@ -50,10 +50,12 @@ def test_chosen_kata_shows_every_failing_check(run_grader, learner_copy):
     assert "Likely mistake: they ran one after another" in shown
 
 
-def test_all_passing_exits_zero_and_says_so(run_grader):
+def test_all_passing_exits_zero_and_says_so(run_grader, katas):
     finished = run_grader("--target", "solutions")
     assert finished.returncode == 0, finished.stdout
     assert "Every kata passes" in finished.stdout
+    points = sum(kata.points for kata in katas)
+    assert f"Score {points} of {points} points, {len(katas)} of {len(katas)} katas passed" in finished.stdout
 
 
 def test_no_colour_when_not_a_terminal(run_grader):
