@@ -119,7 +119,7 @@ def _where(error: BaseException) -> str | None:
     return _agent.where(error.__traceback__) if _agent is not None else None
 
 
-codec = wire.Codec("sandbox", _export, _imported, _origin, _where)
+codec = wire.Codec("sandbox", _export, _imported, _origin, _where, calls=True)
 
 
 # --- invoking the judge's objects -------------------------------------------------------------------------------
