@@ -15,11 +15,12 @@ from harness import KataCall, LoopErrors, expect, expect_no_leaked_tasks, same, 
 from harness.callbacks import FakeOperation
 from harness.inputs import values
 from harness.sandbox import current_sandbox
+from harness.timing import real_perf_counter, real_sleep
 
 # Turns of the sandbox's loop for the learner's code to reach its await after calling start.
 SETTLE = 10
-# A correct wait_callback ends within milliseconds of on_done (or of its cancellation); a wrong one never does
-# until the judge wakes its loop or lets the operation end: ten times a loaded machine's worst round trip.
+# A correct wait_callback ends within milliseconds of on_done (or of its cancellation), 55 ms at worst on a loaded,
+# throttled machine; a wrong one never does until the judge wakes its loop or lets the operation end: 9x that.
 AT_ONCE = units(5)
 NO_WAKE = (
     "the future was set from the operation's thread (future.set_result, or loop.call_soon, in on_done): asyncio "
@@ -89,11 +90,14 @@ async def test_outcome_before_start_returns(kata):
     result = object()
     operation = FakeOperation(early=(result, None))
     call = KataCall(kata.wait_callback(operation))
-    ended = await ended_within(call, units(10))
+    deadline = real_perf_counter() + units(10)
+    while not operation.deliveries and not call.task.done() and real_perf_counter() < deadline:
+        await real_sleep(0.002)
+    delivered = operation.deliveries[0] if operation.deliveries else None
+    ended = delivered is not None and delivered.returned and await ended_within(call)
     if not ended:
         call.cancel()
     outcome = await call.outcome()
-    delivered = operation.deliveries[0] if operation.deliveries else None
     expect(
         delivered is not None and delivered.returned,
         saw="on_done, called before start returned, "
@@ -105,7 +109,7 @@ async def test_outcome_before_start_returns(kata):
     expect(
         outcome.returned and outcome.value is result,
         saw=f"wait_callback {outcome.describe().removeprefix('it ')}"
-        + ("" if ended else f", only once cancelled {units(10):.2f} s later"),
+        + ("" if ended else ", only once the check cancelled it"),
         expected="the result given to on_done, returned as it is",
     )
 
@@ -141,9 +145,12 @@ async def test_loop_wakes_when_on_done_is_called(kata):
     operation = FakeOperation()
     call = await started(kata, operation)
     delivered = await operation.deliver("pong", None, once_idle=True)
-    woke = await ended_within(call)  # the judge sends nothing meanwhile: only on_done can wake the loop
-    await settle()  # wakes it anyway, so the check can end
-    ended = await ended_within(call, units(10))
+    # The judge sends nothing meanwhile: only on_done can wake the loop.
+    woke = delivered.returned and await ended_within(call)
+    ended = woke
+    if delivered.returned and not woke:
+        await settle()  # wakes it anyway, so the check can end
+        ended = await ended_within(call)
     if not ended:
         call.cancel()
     outcome = await call.outcome()
@@ -225,8 +232,9 @@ async def test_late_outcome_after_the_loop_closed(kata):
     operation = FakeOperation()
     call = await started(kata, operation)
     call.cancel()
-    await ended_within(call)
-    await call.outcome()
+    if not await ended_within(call):
+        call.cancel()  # still waiting for the outcome: this check is about on_done, not about that
+        await ended_within(call)
     current_sandbox().end()  # the sandbox closes this check's event loop; the next call opens another
     delivered = await operation.deliver("late", None)
     operation.expect_callback_returned(delivered, "after the caller's event loop had closed")
