@@ -226,6 +226,34 @@ async def test_failure_while_closing_is_reported(kata):
 
 
 @pytest.mark.category("exceptions")
+async def test_failure_during_the_grace_period(kata):
+    """A task raises while aclose waits for it and another runs on: aclose reports the failure once, does not raise
+    it, and still cancels the other task once the timeout has passed."""
+    error = ConnectionError("job a failed")
+    failing, stuck = FakeFetch(ticks=True, delay=2, errors={"a": error}), GatedFetch()
+    log = ErrorLog()
+    tasks = await new_tasks(kata, log)
+    await spawn(tasks, stuck, "stuck")
+    await until_calls(stuck, 1)
+    await spawn(tasks, failing, "a")
+    at_end = AtEnd(stuck)
+    outcome = await run(at_end.watch(tasks.aclose(SHORT)))
+    expect(
+        outcome.returned and log.count(error) == 1 and at_end.outcome("stuck") == "cancelled",
+        saw=f"a task raised {short(error)} during aclose's grace period; aclose "
+        f"{outcome.describe().removeprefix('it ')}, on_error had been given {short(log.errors)}, and "
+        + at_end.describe(stuck, "the other task"),
+        expected="aclose returns normally once the other task has been cancelled and has ended; the failure goes "
+        "to on_error, once",
+        mistake="a task's failure came out of aclose: gather without return_exceptions=True raises the first "
+        "failure (and leaves the other tasks running); wait with asyncio.wait, which raises nothing"
+        if outcome.error is error
+        else None,
+    )
+    await expect_no_leaked_tasks(after="aclose returned")
+
+
+@pytest.mark.category("exceptions")
 async def test_spawn_after_aclose_raises(kata):
     """Once aclose has been called, spawn raises RuntimeError, never runs the coroutine, and closes it (nothing
     warns "never awaited")."""

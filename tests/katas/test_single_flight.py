@@ -269,9 +269,11 @@ async def test_cancelled_caller_leaves_the_others_alone(kata):
 
 @pytest.mark.category("timeout")
 async def test_last_caller_cancelled_cancels_the_load(kata):
-    """Every caller is cancelled while the load runs: the load is cancelled, and has ended by the time the last
-    caller has."""
+    """After a shared call of the key has returned, every caller of a new one is cancelled while its load runs:
+    the load is cancelled, and has ended by the time the last caller has."""
     flight = await new_flight(kata)
+    earlier = FakeFetch(delay=2, ticks=True)
+    await asyncio.gather(*(run(flight.get("k", earlier)) for _ in range(2)))  # callers counted, then gone
     (load,) = loads("first")
     at_end = AtEnd(load)
     a = KataCall(flight.get("k", load))
