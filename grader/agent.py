@@ -40,6 +40,7 @@ SIDE_SOCKET = "KATA_SIDE_SOCKET"
 real_sleep = asyncio.sleep
 MAX_TICKS = 10_000  # that the judge may ask a stand-in's answer to wait
 real_time_sleep = time.sleep
+IDLE_PATIENCE = 2.0  # how long a call asked for "once idle" waits for the loop to wait, at most
 
 _agent: "Agent | None" = None  # in the sandbox's own process; None in a pool's worker processes
 
@@ -147,7 +148,7 @@ def _where(error: BaseException) -> str | None:
     return _agent.where(error.__traceback__) if _agent is not None else None
 
 
-codec = wire.Codec("sandbox", _export, _imported, _origin, _where)
+codec = wire.Codec("sandbox", _export, _imported, _origin, _where, calls=True)
 
 
 # --- invoking the judge's objects -------------------------------------------------------------------------------
@@ -339,6 +340,24 @@ class Lane:
             self.cancel_first.add(number)
 
 
+class _WatchedSelector(selectors.DefaultSelector):
+    """The selector of a check's real-time loop: `idle` is set while the loop's thread waits for events, its
+    timeout already computed (a callback added from another thread without waking the loop now waits there)."""
+
+    def __init__(self, idle: threading.Event) -> None:
+        super().__init__()
+        self.idle = idle
+
+    def select(self, timeout: float | None = None):
+        if timeout == 0:
+            return super().select(0)
+        self.idle.set()
+        try:
+            return super().select(timeout)
+        finally:
+            self.idle.clear()
+
+
 class BlockingSleep(BaseException):
     """Raised in the learner's code in place of a time.sleep call on a simulated clock, which it could not move."""
 
@@ -433,6 +452,7 @@ class Agent:
         self._draining = False
         self._check_over: asyncio.Future | None = None
         self.clock: TickClock | None = None
+        self.idle = threading.Event()  # the check's loop waits for events (see _WatchedSelector)
 
     # sending and reading
 
@@ -551,7 +571,7 @@ class Agent:
         return self.inbox.popleft()
 
     def _run_check(self, simulated: bool) -> None:
-        loop = SimulatedLoop(self) if simulated else asyncio.new_event_loop()
+        loop = SimulatedLoop(self) if simulated else asyncio.SelectorEventLoop(_WatchedSelector(self.idle))
         self.loop = loop
         loop.set_exception_handler(self._record_loop_error)
         loop.add_reader(self.sock.fileno(), self._readable)
@@ -714,8 +734,9 @@ class Agent:
             self._ended(number, "raised", error=error)
             return
         if how == "thread":
+            once_idle = bool(message.get("once_idle"))
             threading.Thread(
-                target=self._call_plainly, args=(number, function, args, kwargs), name="caller", daemon=True
+                target=self._call_plainly, args=(number, function, args, kwargs, once_idle), name="caller", daemon=True
             ).start()
             return
         if how == "sync":
@@ -802,8 +823,12 @@ class Agent:
         self._ended(number, "returned", value=value)
         return value
 
-    def _call_plainly(self, number: int, function, args: list, kwargs: dict) -> None:
-        """A plain function of the learner's, called in this thread: its value or exception is the outcome."""
+    def _call_plainly(self, number: int, function, args: list, kwargs: dict, once_idle: bool = False) -> None:
+        """A plain function of the learner's, called in this thread: its value or exception is the outcome.
+        `once_idle` (in a thread of its own): called once the loop's thread waits for events, so that what the
+        function does to wake the loop (or fails to do) is what decides when the loop runs next."""
+        if once_idle:
+            self.idle.wait(IDLE_PATIENCE)
         try:
             value = function(*args, **kwargs)
         except BaseException as error:  # noqa: BLE001
@@ -855,6 +880,11 @@ class Agent:
         number = self.invocations
         self.send({**request, "id": number, "blocking": True})
         while True:
+            # A call in a thread of its own needs nothing of this thread: it starts at once, as it would with
+            # the loop free (the judge's function may wait for it before answering).
+            for message in [m for m in self.inbox if m.get("op") == "call" and m.get("how") == "thread"]:
+                self.inbox.remove(message)
+                self._call(message)
             for index, message in enumerate(self.inbox):
                 if message.get("op") == "done" and message.get("id") == number:
                     del self.inbox[index]

@@ -147,6 +147,17 @@ class Lent:
 # --- values -----------------------------------------------------------------------------------------------------
 
 
+class Call:
+    """`Call(function, *args)`, sent by the judge: the value the sandbox decodes is `function(*args)`, called
+    there, with `function` an object the judge lends (its stand-in is called). An async function's call is a
+    coroutine made in the sandbox, held by nothing but the learner's code that receives it (`spawn(coro)`).
+    Only a codec made with `calls=True` (the sandbox's) makes such a call; the judge's refuses one."""
+
+    def __init__(self, function: Any, *args: Any) -> None:
+        self.function = function
+        self.args = args
+
+
 class Codec:
     """Turns values into data and back, for one side. `export(obj)` gives a reference to an object of this side
     (kept alive here until the side forgets it); `imported(ref)` turns the other side's reference into a local
@@ -161,9 +172,11 @@ class Codec:
         origin: Callable[[Any], dict | None],
         where: Callable[[BaseException], str | None] = lambda error: None,
         lend_errors: bool = False,
+        calls: bool = False,
     ) -> None:
         self.side = side
         self.lend_errors = lend_errors
+        self.calls = calls
         self._export = export
         self._imported = imported
         self._origin = origin
@@ -189,6 +202,13 @@ class Codec:
             return value if math.isfinite(value) else {"$float": repr(value)}
         if isinstance(value, BaseException):
             return {"$error": self._encode_error(value, budget, depth, set())}
+        if type(value) is Call:
+            return {
+                "$call": [
+                    self._encode(value.function, budget, depth + 1),
+                    self._encode(list(value.args), budget, depth + 1),
+                ]
+            }
         reference = self._origin(value)
         if reference is not None:
             return {"$ref": reference}
@@ -286,9 +306,21 @@ class Codec:
                 return self._imported(_mapping(body))
             if tag == "$error":
                 return self.decode_error(body, budget, depth)
+            if tag == "$call":
+                return self._decode_call(body, budget, depth)
         except (TypeError, ValueError) as error:  # unhashable set items or keys, bad base64
             raise WireError(f"a malformed {tag}: {error}") from None
         raise WireError(f"an unknown tag {short_repr(tag)}")
+
+    def _decode_call(self, body: Any, budget: list[int], depth: int) -> Any:
+        if not self.calls:
+            raise WireError("a call to make, sent to a side that makes none")
+        if not isinstance(body, list) or len(body) != 2 or not isinstance(body[0], dict) or "$ref" not in body[0]:
+            raise WireError("a malformed $call")
+        function, args = self._decode(body[0], budget, depth + 1), self._decode_list(body[1], budget, depth)
+        if not callable(function):
+            raise WireError("a call of something that is not callable")
+        return function(*args)
 
     def _decode_list(self, body: Any, budget: list[int], depth: int) -> list:
         if not isinstance(body, list):

@@ -588,12 +588,15 @@ class RemoteCall:
     sends it, `ended` is a future for the sandbox's word on how it ended. `on_end` callbacks run in the very
     step the judge learns of the end, before any other of its tasks runs."""
 
-    def __init__(self, sandbox: Sandbox, target: Any, args: tuple, kwargs: dict, how: str = "task") -> None:
+    def __init__(
+        self, sandbox: Sandbox, target: Any, args: tuple, kwargs: dict, how: str = "task", once_idle: bool = False
+    ) -> None:
         self.sandbox = sandbox
         self.target = target
         self.args = args
         self.kwargs = kwargs
         self.how = how
+        self.once_idle = once_idle
         self.number: int | None = None
         self.ended: asyncio.Future | None = None
         self.on_end: list[Callable[[], None]] = []
@@ -623,6 +626,7 @@ class RemoteCall:
                 "id": self.number,
                 "target": self.target,
                 "how": self.how,
+                "once_idle": self.once_idle,
                 "args": sandbox.codec.encode(list(self.args)),
                 "kwargs": sandbox.codec.encode(dict(self.kwargs)),
             }
@@ -706,8 +710,15 @@ class RemoteFunction:
         return RemoteCall(self.sandbox, self.target, args, kwargs, how="sync")
 
     def in_thread(self, *args: Any, **kwargs: Any) -> RemoteCall:
-        """A plain call, made in a new thread of the sandbox's that has no event loop."""
+        """A plain call, made in a new thread of the sandbox's that has no event loop. It starts even while the
+        loop's thread is held by a plain function of the judge's (a callback called before `start` returns)."""
         return RemoteCall(self.sandbox, self.target, args, kwargs, how="thread")
+
+    def in_thread_once_idle(self, *args: Any, **kwargs: Any) -> RemoteCall:
+        """`in_thread`, made once the sandbox's event loop waits for events with nothing ready: only what the
+        function does to wake the loop (`loop.call_soon_threadsafe`) makes it run again before the judge sends
+        anything more. A loop that never waits (a busy one) gets the call after 2 s anyway."""
+        return RemoteCall(self.sandbox, self.target, args, kwargs, how="thread", once_idle=True)
 
 
 class RemoteObject:

@@ -14,6 +14,7 @@ from here import WORKSPACE
 
 sys.path.insert(0, str(WORKSPACE.tests))
 
+from harness.checks import KataCall  # noqa: E402
 from harness.fakes import AtEnd, FakeFetch  # noqa: E402
 from harness.sandbox import RemoteModule, Sandbox, SandboxEnded  # noqa: E402
 
@@ -110,6 +111,23 @@ async def sleeps_blocking(seconds):
 async def close_it(conn):
     await conn.close()
     return conn, conn.close.__name__
+
+_waiting = []
+
+async def wait_woken(threadsafe):
+    loop = asyncio.get_running_loop()
+    _waiting[:] = [loop, loop.create_future(), threadsafe]
+    return await _waiting[1]
+
+def wake(value):
+    loop, future, threadsafe = _waiting
+    if threadsafe:
+        loop.call_soon_threadsafe(future.set_result, value)
+    else:
+        future.set_result(value)  # no wake-up: the loop sleeps on
+
+def call_plain(function, argument):
+    return function(argument)
 """
 
 
@@ -364,3 +382,36 @@ def test_a_lent_object_s_methods_can_be_called(sandbox):
 
     back, name = run(sandbox, check)
     assert back is connection and connection.closed == 1 and name == "close"
+
+
+def test_a_call_once_idle_comes_while_the_loop_sleeps(sandbox):
+    async def check(kata):
+        woken = []
+        for threadsafe in (True, False):
+            call = KataCall(kata.wait_woken(threadsafe))
+            await sandbox.turns(3)
+            await kata.wake.in_thread_once_idle(threadsafe)
+            done, _ = await asyncio.wait([call.task], timeout=0.5)
+            woken.append(bool(done))
+            await sandbox.turns(1)  # any message wakes the loop
+            assert (await call.outcome()).value is threadsafe
+        return woken
+
+    assert run(sandbox, check) == [True, False]
+
+
+def test_a_thread_call_starts_while_the_loop_thread_waits_for_the_judge(sandbox):
+    class CallsBack:
+        calling = "sync"
+
+        def __init__(self, kata):
+            self.kata = kata
+
+        async def __call__(self, argument):
+            # The sandbox's loop thread waits for this answer; the thread call must not wait for that thread.
+            return await self.kata.plain.in_thread(argument, times=2)
+
+    async def check(kata):
+        return await kata.call_plain.in_loop_thread(CallsBack(kata), "ab")
+
+    assert run(sandbox, check) == "abab"

@@ -141,3 +141,22 @@ def test_sandbox_policy_decisions(tmp_path):
 class FakeSocket:
     def __init__(self, family: int) -> None:
         self.family = family
+
+
+def test_a_call_is_made_where_it_is_decoded_and_only_by_the_side_that_makes_calls():
+    judge, sandbox, _ = codec_pair()
+    made = []
+
+    def function(*args):
+        made.append(args)
+        return "made"
+
+    data = judge.encode([wire.Call(function, 1, "a")])
+    sandbox.calls = True
+    sandbox._imported = lambda ref: function  # the stand-in of the judge's function
+    assert sandbox.decode(data) == ["made"] and made == [(1, "a")]
+    sandbox.calls = False
+    with pytest.raises(wire.WireError):
+        sandbox.decode(data)
+    with pytest.raises(wire.WireError):
+        judge.decode({"$call": [{"$ref": {"owner": "judge", "id": id(function)}}, []]})

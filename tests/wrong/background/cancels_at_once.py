@@ -1,0 +1,37 @@
+"""aclose cancels every running task at once, with no grace period."""
+
+import asyncio
+
+CAUGHT_IN = "timeout"
+
+
+class BackgroundTasks:
+    def __init__(self, on_error):
+        self.on_error = on_error
+        self.tasks = set()
+        self.closed = False
+
+    def spawn(self, coro):
+        if self.closed:
+            coro.close()
+            raise RuntimeError("closed")
+        task = asyncio.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task):
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.on_error(task.exception())
+
+    def __len__(self):
+        return sum(not task.done() for task in self.tasks)
+
+    async def aclose(self, timeout):
+        self.closed = True
+        running = set(self.tasks)
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.wait(running)

@@ -1,0 +1,30 @@
+"""cancel() in a finally: block: called even when the operation completed."""
+
+import asyncio
+
+CAUGHT_IN = "correctness"
+
+
+async def wait_callback(start):
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(result, error):
+        if future.done():
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def on_done(result, error):
+        try:
+            loop.call_soon_threadsafe(settle, result, error)
+        except RuntimeError:
+            pass
+
+    cancel = start(on_done)
+    try:
+        return await future
+    finally:
+        cancel()

@@ -1,0 +1,28 @@
+"""The last caller cancels the call but ends without waiting for it to end."""
+
+import asyncio
+
+CAUGHT_IN = "timeout"
+
+
+class SingleFlight:
+    def __init__(self):
+        self._flights = {}
+
+    async def get(self, key, load):
+        if key not in self._flights:
+            self._flights[key] = [asyncio.ensure_future(load(key)), 0]
+        flight = self._flights[key]
+        task = flight[0]
+        flight[1] += 1
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if flight[1] == 1 and not task.done():
+                self._flights.pop(key, None)
+                task.cancel()
+            raise
+        finally:
+            flight[1] -= 1
+            if task.done() and self._flights.get(key) is flight:
+                del self._flights[key]

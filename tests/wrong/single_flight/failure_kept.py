@@ -1,0 +1,30 @@
+"""Only a successful call is forgotten: a failed one stays, and every later caller gets the old failure."""
+
+import asyncio
+
+CAUGHT_IN = "exceptions"
+
+
+class SingleFlight:
+    def __init__(self):
+        self._flights = {}
+
+    async def get(self, key, load):
+        if key not in self._flights:
+            self._flights[key] = [asyncio.ensure_future(load(key)), 0]
+        flight = self._flights[key]
+        task = flight[0]
+        flight[1] += 1
+        try:
+            result = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if flight[1] == 1 and not task.done():
+                self._flights.pop(key, None)
+                task.cancel()
+                await asyncio.wait([task])
+            raise
+        finally:
+            flight[1] -= 1
+        if self._flights.get(key) is flight:
+            del self._flights[key]
+        return result
