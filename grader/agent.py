@@ -103,9 +103,32 @@ def _imported(ref: dict) -> Any:
     if ref["id"] not in _stand_ins:
         kind = ref.get("kind")
         _stand_ins[ref["id"]] = (
-            async_proxy(ref) if kind == "async" else SyncProxy(ref) if kind == "sync" else JudgeObject(ref)
+            async_proxy(ref)
+            if kind == "async"
+            else SyncProxy(ref)
+            if kind == "sync"
+            else _with_methods(ref)
+            if "methods" in ref
+            else JudgeObject(ref)
         )
     return _stand_ins[ref["id"]]
+
+
+def _with_methods(ref: dict) -> JudgeObject:
+    """An object of the judge's whose methods the learner's code calls (`__aiter__`, `__anext__`, `aclose` of an
+    async iterator): each method, on a class of the object's own so that `aiter()` and `async for` find special
+    methods, is a call of the judge's, async or plain as the judge's method is."""
+    methods = ref["methods"]
+    if not isinstance(methods, dict) or not all(
+        isinstance(name, str) and isinstance(method, dict) for name, method in methods.items()
+    ):
+        raise wire.WireError("an object's methods that are not names and references")
+
+    def method(function):
+        return lambda self, *args, **kwargs: function(*args, **kwargs)
+
+    namespace = {name: method(_imported(sub)) for name, sub in methods.items() if name != "__init__"}
+    return type("JudgeObject", (JudgeObject,), namespace)(ref)
 
 
 def _export(value: Any) -> dict:

@@ -270,13 +270,13 @@ class Sandbox:
             else:
                 calling = "sync" if callable(value) else "object"
         name = getattr(value, "__name__", None) or getattr(value, "name", None) or type(value).__name__
-        return {
-            "owner": "judge",
-            "id": self.lent.number(value),
-            "kind": calling,
-            "name": str(name),
-            "repr": repr(value),
-        }
+        ref = {"owner": "judge", "id": self.lent.number(value), "kind": calling, "name": str(name), "repr": repr(value)}
+        # An object whose methods the learner's code calls (an async iterator's `__aiter__`, `__anext__`, `aclose`):
+        # each method crosses as a function of the judge's, async or plain as it is.
+        methods = getattr(value, "remote_methods", None) if calling == "object" else None
+        if methods:
+            ref["methods"] = {str(method): self._export(getattr(value, method)) for method in methods}
+        return ref
 
     def _imported(self, ref: dict) -> Any:
         number = ref.get("id")

@@ -16,6 +16,7 @@ sys.path.insert(0, str(curriculum.TESTS))
 
 from harness.fakes import AtEnd, FakeFetch  # noqa: E402
 from harness.sandbox import RemoteModule, Sandbox, SandboxEnded  # noqa: E402
+from harness.sources import FakeSource  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -65,6 +66,16 @@ async def leaves_a_task():
 
 async def exits():
     os._exit(7)
+
+async def read_all(source):
+    return [item async for item in source]
+
+async def read_two_and_close(source):
+    iterator = aiter(source)
+    first, second = await anext(iterator), await anext(iterator)
+    if hasattr(iterator, "aclose"):
+        await iterator.aclose()
+    return [first, second, hasattr(iterator, "aclose"), await anext(iterator, "over")]
 """
 
 
@@ -134,6 +145,17 @@ def test_identity_survives_only_for_what_the_judge_lent(sandbox):
     assert back is lent and raised is failure
     assert type(own) is KeyError and own.remote_where == f"learner/module.py, line {line_of('KeyError(')}"
     assert value == (1, b"x", {2})
+
+
+def test_a_judges_async_iterator_is_read_and_closed_through_its_methods(sandbox):
+    full, closable, plain = FakeSource(["a", "b", "c"]), FakeSource([1, 2, 3]), FakeSource([1, 2, 3], closable=False)
+
+    async def check(kata):
+        return await kata.read_all(full), await kata.read_two_and_close(closable), await kata.read_two_and_close(plain)
+
+    assert run(sandbox, check) == (["a", "b", "c"], [1, 2, True, "over"], [1, 2, False, 3])
+    assert full.taken == 3 and len(full.reads) == 4 and not full.closes
+    assert closable.closed and closable.taken == 2 and not plain.closes
 
 
 def test_learner_objects_are_used_remotely(sandbox):
