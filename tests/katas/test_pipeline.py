@@ -308,6 +308,11 @@ async def test_handle_failure_stops_reading_and_cancels_the_others(kata):
     at_end = AtEnd(handle)
     async with LoopErrors() as loop_errors:
         outcome = await run(at_end.watch(kata.run_pipeline(source, handle, workers=3, buffer=1)))
+    # A read left running after the call ended takes SLOW_READ: give it time to hand out its item (none is left
+    # running by code that stops reading, which is not kept waiting here at all).
+    deadline = real_perf_counter() + 2 * SLOW_READ
+    while any(each.ended is None for each in source.reads) and real_perf_counter() < deadline:
+        await real_sleep(0.005)
     await settle()
     failed_at = next((each.ended for each in handle.calls if each.key == "bad"), None)
     late = [each.key for each in source.reads if each.outcome == "returned" and failed_at and each.ended > failed_at]
