@@ -180,16 +180,17 @@ async def test_next_item_starts_when_any_call_ends(kata):
 async def test_event_loop_stays_free(kata):
     """While handle and the source wait, the event loop keeps running other tasks."""
     handle = FakeFetch(delay=units(1))
-    source = FakeSource(["a", "b", "c", "d", "e", "f"], delay=units(0.5), ticks=False)
+    source = FakeSource(["a", "b", "c", "d", "e", "f"], delay=units(0.3), ticks=False)
     async with LoopWatch() as watch:
         outcome = await run(kata.run_pipeline(source, handle, workers=2, buffer=1))
     expect(outcome.returned, saw=outcome.describe(), expected="a list of six results")
     watch.expect_free()
 
 
-def failing_pipeline(workers: int, buffer: int, closable: bool = True):
-    """A source of ten items whose first `workers + buffer + 1` reads are immediate and the next two slow; a handle
-    whose call on "bad" fails after a few turns of the sandbox's loop and whose other calls never end."""
+def failing_pipeline(workers: int, buffer: int, closable: bool = True, slow_reads: bool = False):
+    """A source of ten items (with `slow_reads`, its first `workers + buffer + 1` reads are immediate and the next
+    two slow); a handle whose call on "bad" fails after a few turns of the sandbox's loop and whose other calls
+    never end."""
     failure = ConnectionError("handle lost its connection")
     handle = FakeFetch(delay=math.inf, delays={"bad": 6}, errors={"bad": failure}, ticks=True)
     items = ["first", "bad", *(f"item-{index}" for index in range(8))]
@@ -198,7 +199,7 @@ def failing_pipeline(workers: int, buffer: int, closable: bool = True):
         items,
         # The reads a correct solution may start about when the failure comes; the ones after them can only be
         # reached by code that goes on reading, and are quick, so that such code is caught soon.
-        delays={room: SLOW_READ, room + 1: SLOW_READ},
+        delays={room: SLOW_READ, room + 1: SLOW_READ} if slow_reads else {},
         ticks=False,
         closable=closable,
     )
@@ -244,7 +245,8 @@ async def test_source_failure_propagates(kata):
     """The source raises: the running calls of handle are cancelled and have ended, then that very exception
     comes out, as it is."""
     failure = OSError("the source's file went away")
-    handle = FakeFetch(delay=math.inf)
+    # Calls that a correct solution cancels within milliseconds; code that leaves them running ends 0.5 s later.
+    handle = FakeFetch(delay=units(5))
     source = FakeSource(["a", "b", "c", "d"], error_at=2, error=failure, delays={2: 4})
     at_end = AtEnd(handle)
     outcome = await run(at_end.watch(kata.run_pipeline(source, handle, workers=3, buffer=1)))
@@ -255,8 +257,9 @@ async def test_source_failure_propagates(kata):
         mistake=not_bare_mistake(outcome.error, failure),
     )
     expect(
-        not at_end.running_keys,
-        saw=f"when the call ended, the calls of handle for {short(at_end.running_keys)} were still running",
+        not at_end.running_keys and not any(each.outcome == "returned" for each in handle.calls),
+        saw=f"when the call ended, the calls of handle: {outcomes(handle.calls)}"
+        + (f"; still running then: {short(at_end.running_keys)}" if at_end.running_keys else ""),
         expected="every call of handle cancelled, and ended, before the exception goes on up",
         mistake="the workers were left running when the source failed: cancel them and await them (a "
         "TaskGroup does both)",
@@ -304,7 +307,7 @@ async def test_cancelling_the_call_cancels_and_closes(kata):
 async def test_handle_failure_stops_reading_and_cancels_the_others(kata):
     """handle raises: no item is taken from the source after that, and every other call of handle is cancelled
     and has ended before the exception comes out."""
-    failure, handle, source = failing_pipeline(3, 1)
+    failure, handle, source = failing_pipeline(3, 1, slow_reads=True)
     at_end = AtEnd(handle)
     async with LoopErrors() as loop_errors:
         outcome = await run(at_end.watch(kata.run_pipeline(source, handle, workers=3, buffer=1)))

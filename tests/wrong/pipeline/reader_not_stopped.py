@@ -16,16 +16,18 @@ async def run_pipeline(source, handle, *, workers, buffer):
 
     async def produce():
         index = 0
-        while True:
-            await room.acquire()
-            try:
-                item = await anext(items)
-            except StopAsyncIteration:
-                break
-            queue.put_nowait((index, item))
-            index += 1
-        for _ in range(workers):
-            queue.put_nowait(None)
+        try:
+            while True:
+                await room.acquire()
+                try:
+                    item = await anext(items)
+                except StopAsyncIteration:
+                    break
+                queue.put_nowait((index, item))
+                index += 1
+        finally:
+            for _ in range(workers):
+                queue.put_nowait(None)
 
     async def consume():
         while (entry := await queue.get()) is not None:
