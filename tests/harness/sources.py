@@ -147,3 +147,30 @@ class FakeSource:
     @property
     def reading_at_end(self) -> bool:
         return bool(self._at_end and self._at_end["reading"])
+
+
+class OneShot:
+    """`OneShot(items)`: a plain iterator the judge lends, read once as a generator is: `iter()` gives the same
+    iterator, and once exhausted it stays so; it has no `len()`. Each `next()` is a call of the judge's, made from
+    the sandbox's loop's thread while it waits for the answer (reading a generator does not give the loop a turn
+    either). Instruments: `handed` (items handed out), `exhausted_reads` (reads after the end)."""
+
+    remote_methods = ("__iter__", "__next__")
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = list(items)
+        self.handed = 0
+        self.exhausted_reads = 0
+
+    def __repr__(self) -> str:
+        return "<generator object keys>"
+
+    def __iter__(self) -> "OneShot":
+        return self
+
+    def __next__(self) -> Any:
+        if self.handed >= len(self.items):
+            self.exhausted_reads += 1
+            raise StopIteration
+        self.handed += 1
+        return self.items[self.handed - 1]

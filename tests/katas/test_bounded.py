@@ -25,6 +25,7 @@ from harness import (
 from harness.checks import expect_one_result_per_input
 from harness.cleanup import GatedFetch
 from harness.inputs import text
+from harness.sources import OneShot
 from harness.timing import real_perf_counter, real_sleep
 
 # (key, delay in turns of the sandbox's loop): keys repeat, finish in every order, and include unicode.
@@ -69,6 +70,29 @@ async def test_results_in_key_order(kata, pairs, limit, as_tuple):
     fake = FakeFetch(delays=dict(pairs), ticks=True)
     outcome = await run(kata.fetch_limited(fake, tuple(keys) if as_tuple else keys, limit))
     expect_one_result_per_input(outcome, fake, keys, noun="key", function="fetch")
+
+
+@pytest.mark.category("correctness")
+async def test_keys_from_a_generator(kata):
+    """`keys` may be any iterable read once, a generator say (no len(), nothing left for a second pass): every
+    key is fetched, and the results come back in key order."""
+    keys = ["g", "e", "n", "e"]
+    fake = FakeFetch(delays={"g": 3, "e": 0, "n": 1}, ticks=True)
+    outcome = await run(kata.fetch_limited(fake, OneShot(keys), 2))
+    expected = [fake.results(key) for key in keys]
+    expect(
+        outcome.returned and list(outcome.value or []) == expected and Counter(fake.keys) == Counter(keys),
+        saw=f"keys given as a generator of {short(keys)}: fetch called with {short(fake.keys)}, and "
+        f"{outcome.describe()}",
+        expected=f"the list {short(expected)}",
+        mistake="len() of the keys, or indexing them: a generator has neither; take them with a for loop (or "
+        "list(keys) once)"
+        if isinstance(outcome.error, TypeError)
+        else "the keys were read a second time (to look the results up, or to count them): a generator is "
+        "empty by then; read it once, keeping what you need (enumerate, or list(keys))"
+        if outcome.returned
+        else None,
+    )
 
 
 @pytest.mark.category("correctness")

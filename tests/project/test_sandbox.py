@@ -16,7 +16,7 @@ sys.path.insert(0, str(curriculum.TESTS))
 
 from harness.fakes import AtEnd, FakeFetch  # noqa: E402
 from harness.sandbox import RemoteModule, Sandbox, SandboxEnded  # noqa: E402
-from harness.sources import FakeSource  # noqa: E402
+from harness.sources import FakeSource, OneShot  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -69,6 +69,9 @@ async def exits():
 
 async def read_all(source):
     return [item async for item in source]
+
+async def read_twice(keys):
+    return [key for key in keys], [key for key in keys]
 
 async def read_two_and_close(source):
     iterator = aiter(source)
@@ -147,13 +150,21 @@ def test_identity_survives_only_for_what_the_judge_lent(sandbox):
     assert value == (1, b"x", {2})
 
 
-def test_a_judges_async_iterator_is_read_and_closed_through_its_methods(sandbox):
+def test_a_judges_iterators_are_read_and_closed_through_their_methods(sandbox):
     full, closable, plain = FakeSource(["a", "b", "c"]), FakeSource([1, 2, 3]), FakeSource([1, 2, 3], closable=False)
 
-    async def check(kata):
-        return await kata.read_all(full), await kata.read_two_and_close(closable), await kata.read_two_and_close(plain)
+    keys = OneShot(["k", "e", "y"])
 
-    assert run(sandbox, check) == (["a", "b", "c"], [1, 2, True, "over"], [1, 2, False, 3])
+    async def check(kata):
+        return (
+            await kata.read_all(full),
+            await kata.read_two_and_close(closable),
+            await kata.read_two_and_close(plain),
+            await kata.read_twice(keys),
+        )
+
+    assert run(sandbox, check) == (["a", "b", "c"], [1, 2, True, "over"], [1, 2, False, 3], (["k", "e", "y"], []))
+    assert keys.exhausted_reads == 2
     assert full.taken == 3 and len(full.reads) == 4 and not full.closes
     assert closable.closed and closable.taken == 2 and not plain.closes
 
