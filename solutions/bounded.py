@@ -50,5 +50,5 @@ async def fetch_limited(fetch, keys, limit: int) -> list:
             for _ in range(limit):
                 group.create_task(worker())
     except* Exception as failures:
-        raise failures.exceptions[0]  # the failure as it is, not in a group
+        raise failures.exceptions[0] from None  # the failure as it is, not in a group
     return [results[index] for index in range(len(results))]

@@ -44,5 +44,5 @@ async def run_in_lockstep(prepare, run, names) -> list:
         async with asyncio.TaskGroup() as group:
             runs = [group.create_task(run(name)) for name in names]
     except* Exception as failures:
-        raise failures.exceptions[0]  # as it is, not in a group
+        raise failures.exceptions[0] from None  # as it is, not in a group
     return [task.result() for task in runs]

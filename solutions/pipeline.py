@@ -46,31 +46,37 @@ async def run_pipeline(source, handle, *, workers: int, buffer: int) -> list:
         raise ValueError(f"workers must be at least 1 and buffer at least 0, not {workers!r} and {buffer!r}")
     items = aiter(source)
     in_hand = asyncio.Semaphore(workers + buffer + 1)  # a place for each item taken and not yet finished
-    handling = asyncio.Semaphore(workers)
+    queue = asyncio.Queue()  # unbounded: in_hand is the bound, whatever the buffer (maxsize=0 would be none)
     results = {}
 
-    async def work(index, item):
-        try:
-            async with handling:
-                results[index] = await handle(item)
-        finally:
+    async def produce():
+        index = 0
+        while True:
+            await in_hand.acquire()  # room first, then read: backpressure
+            try:
+                item = await anext(items)
+            except StopAsyncIteration:
+                break
+            queue.put_nowait((index, item))
+            index += 1
+        for _ in range(workers):
+            queue.put_nowait(None)  # one "no more items" for each worker
+
+    async def work():
+        while (entry := await queue.get()) is not None:
+            index, item = entry
+            results[index] = await handle(item)
             in_hand.release()
 
     try:
-        # The group cancels and awaits every call when one fails (this body too: no read after that), when the
-        # source raises, and when the caller is cancelled.
+        # The group cancels and awaits every task when one fails (the reader too: no read after that), and when
+        # the caller is cancelled.
         async with asyncio.TaskGroup() as group:
-            index = 0
-            while True:
-                await in_hand.acquire()  # room first, then read: backpressure
-                try:
-                    item = await anext(items)
-                except StopAsyncIteration:
-                    break
-                group.create_task(work(index, item))
-                index += 1
+            group.create_task(produce())
+            for _ in range(workers):
+                group.create_task(work())
     except* Exception as failures:
-        raise failures.exceptions[0]  # as it is, not in a group
+        raise failures.exceptions[0] from None  # as it is, not in a group
     finally:
         if hasattr(items, "aclose"):
             await items.aclose()

@@ -386,11 +386,11 @@ class Sandbox:
                 late.on_late_cancel()
             invocation = self.invocations.get(key)
             if invocation is not None and invocation.task is not None:
-                invocation.cancel_seen = True
                 if invocation.started:
+                    invocation.cancel_seen = True
                     invocation.task.cancel()
                 else:  # its body has not begun: cancelled before it does, its own cleanup would never run
-                    self.loop.call_soon(invocation.task.cancel)
+                    self.loop.call_soon(self._cancel_begun, invocation)
         elif op in ("pong", "probed"):
             future = self.waiting.pop(message.get("id"), None)
             if future is not None and not future.done():
@@ -405,6 +405,18 @@ class Sandbox:
                         del self.invocations[key]
         for listener in list(self.listeners):
             listener(message)
+
+    @staticmethod
+    def _cancel_begun(invocation: Invocation) -> None:
+        """A cancel that came before the body began, delivered after its first step: a body that ended in that
+        step never saw it, and its answer crossed the cancel (the sandbox's call ends cancelled, as a task that
+        is cancelled before it resumes does)."""
+        if invocation.task.done():
+            if invocation.on_late_cancel is not None:
+                invocation.on_late_cancel()
+            return
+        invocation.cancel_seen = True
+        invocation.task.cancel()
 
     def _fail_everything(self) -> None:
         for call in list(self.calls.values()):

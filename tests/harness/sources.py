@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .fakes import CANCEL_TAKES, FakeCall, FakeFetch
-from .sandbox import RemoteCall, current_sandbox
+from .sandbox import RemoteCall, current_invocation, current_sandbox
 from .timing import real_perf_counter, real_sleep
 
 
@@ -21,7 +21,8 @@ class FakeSource:
     that read raises `error` instead, and the source is over. A read while another is under way raises
     RuntimeError, and so does `aclose()` then, as an async generator's would. `closable=False`: no `aclose` at all.
 
-    Instruments: `reads` (a FakeCall per read, its key the index of the item it was to hand out), `taken` (items
+    Instruments: `reads` (a FakeCall per read, its key the index of the item it was to hand out; "cancelled" also
+    when the learner's read was cancelled as its item crossed, so the learner's code never got it), `taken` (items
     handed out), `taken_at` (when each was, judge's clock), `closes` (aclose calls: FakeCalls), and, given
     `finished_by` (the fake that works on the items), `backlog` (the most items taken and not yet finished by that
     fake, counted on the judge when an item is handed out: never more than the learner's code holds).
@@ -74,6 +75,9 @@ class FakeSource:
         index = self.taken
         call = FakeCall(index, real_perf_counter())
         self.reads.append(call)
+        invocation = current_invocation()
+        if invocation is not None:  # the learner's read was cancelled as the item crossed: it never got it
+            invocation.on_late_cancel = lambda: setattr(call, "outcome", "cancelled")
         try:
             if self._reading:
                 call.outcome = "raised"

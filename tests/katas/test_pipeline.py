@@ -192,7 +192,7 @@ def failing_pipeline(workers: int, buffer: int, closable: bool = True, slow_read
     two slow); a handle whose call on "bad" fails after a few turns of the sandbox's loop and whose other calls
     never end."""
     failure = ConnectionError("handle lost its connection")
-    handle = FakeFetch(delay=math.inf, delays={"bad": 6}, errors={"bad": failure}, ticks=True)
+    handle = FakeFetch(delay=math.inf, delays={"bad": 12}, errors={"bad": failure}, ticks=True)
     items = ["first", "bad", *(f"item-{index}" for index in range(8))]
     room = workers + buffer + 1
     source = FakeSource(

@@ -70,6 +70,15 @@ async def exits():
 async def read_all(source):
     return [item async for item in source]
 
+async def cancel_a_read(source):
+    read = asyncio.ensure_future(anext(aiter(source)))
+    await asyncio.sleep(0)
+    read.cancel()
+    try:
+        return await read
+    except asyncio.CancelledError:
+        return "cancelled"
+
 async def read_twice(keys):
     return [key for key in keys], [key for key in keys]
 
@@ -167,6 +176,18 @@ def test_a_judges_iterators_are_read_and_closed_through_their_methods(sandbox):
     assert keys.exhausted_reads == 2
     assert full.taken == 3 and len(full.reads) == 4 and not full.closes
     assert closable.closed and closable.taken == 2 and not plain.closes
+
+
+def test_a_call_cancelled_before_its_body_began_ends_cancelled(sandbox):
+    # A read that ends in its body's first step, with the learner's cancel close behind: whichever the judge
+    # reads first, the learner's task ends cancelled, and the read is recorded as cancelled.
+    sources = [FakeSource(["item"]) for _ in range(5)]
+
+    async def check(kata):
+        return [await kata.cancel_a_read(source) for source in sources]
+
+    assert run(sandbox, check) == ["cancelled"] * 5
+    assert all(source.reads[0].outcome == "cancelled" for source in sources)
 
 
 def test_learner_objects_are_used_remotely(sandbox):

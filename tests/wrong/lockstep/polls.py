@@ -1,4 +1,4 @@
-"""A task per name that, once prepared, checks a counter every 0.1 s until every prepare has ended: the runs
+"""A task per name that, once prepared, checks a counter every 20 ms until every prepare has ended: the runs
 start at the next poll, not when the last prepare ends."""
 
 import asyncio
@@ -14,7 +14,7 @@ async def run_in_lockstep(prepare, run, names):
         await prepare(name)
         prepared += 1
         while prepared < len(names):
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.02)
         return await run(name)
 
     try:
