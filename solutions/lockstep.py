@@ -24,12 +24,15 @@ async def run_in_lockstep(prepare, run, names) -> list:
     Example:
         async def prepare(name):
             await asyncio.sleep(0.1 if name == "slow" else 0.01)
+            print("prepared", name)
 
         async def run(name):
-            return f"{name} ran at {asyncio.get_running_loop().time():.1f}"
+            print("running", name)
+            return name.upper()
 
         await run_in_lockstep(prepare, run, ["slow", "quick"])
-        # -> ['slow ran at 0.1', 'quick ran at 0.1']: "quick" was ready long before, and waited for "slow"
+        # prints "prepared quick", "prepared slow", then "running slow" and "running quick" together, and
+        # returns ['SLOW', 'QUICK'] after about 0.1 s: "quick" was ready long before, and waited for "slow"
 
     Worth reading: asyncio.Barrier (https://docs.python.org/3/library/asyncio-sync.html#asyncio.Barrier),
     asyncio.TaskGroup (https://docs.python.org/3/library/asyncio-task.html#task-groups), and asyncio.Event
