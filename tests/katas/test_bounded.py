@@ -132,7 +132,7 @@ async def test_limit_below_one_raises_value_error(kata):
 async def test_never_more_than_limit_at_once(kata):
     """Twelve keys with a limit of 3: never more than 3 calls running at the same moment, and 3 running while
     keys are left."""
-    delays = {f"k{index}": 2 + index % 4 for index in range(12)}  # turns of the sandbox's loop, ending in a jumble
+    delays = {f"k{index}": 4 + index % 4 for index in range(12)}  # turns of the sandbox's loop, ending in a jumble
     fake = FakeFetch(delays=delays, ticks=True)
     outcome = await run(kata.fetch_limited(fake, list(delays), 3))
     expect(

@@ -24,6 +24,7 @@ from harness import (
 from harness.checks import expect_one_result_per_input
 from harness.cleanup import GatedFetch
 from harness.inputs import text
+from harness.sandbox import current_sandbox
 from harness.sources import FakeSource
 from harness.timing import real_perf_counter, real_sleep
 
@@ -98,24 +99,35 @@ async def test_bad_sizes_raise_value_error(kata):
 
 @pytest.mark.category("concurrency")
 async def test_workers_calls_at_once(kata):
-    """Twelve items, three workers: never more than 3 calls of handle at once, and 3 while items wait."""
-    delays = {f"item-{index}": 2 + index % 4 for index in range(12)}
-    handle = FakeFetch(delays=delays, ticks=True)
-    outcome = await run(kata.run_pipeline(FakeSource(delays), handle, workers=3, buffer=2))
+    """Twelve items, three workers: 3 calls of handle at once while items wait, and never more."""
+    items = [f"item-{index}" for index in range(12)]
+    # The calls wait at a gate: every worker is busy until the check opens it. Code with 3 workers reaches 3 calls
+    # within a few reads (a round trip each); a second is hundreds of times that, and only bounds how long a
+    # wrong solution is given. Then 20 more turns of the sandbox's loop, several times the reads code without a
+    # bound on the calls needs to start a 4th (the room for 6 items in hand allows it 6).
+    handle = GatedFetch()
+    call = KataCall(kata.run_pipeline(FakeSource(items), handle, workers=3, buffer=2))
+    deadline = real_perf_counter() + units(10)
+    while handle.in_flight < 3 and real_perf_counter() < deadline and not call.task.done():
+        await real_sleep(0.002)
+    if not call.task.done():
+        await current_sandbox().turns(20)
+    held = handle.peak
+    handle.open()
+    outcome = await call.outcome()
     expect(
-        outcome.returned and handle.peak <= 3,
-        saw=f"{outcome.describe()}, with up to {handle.peak} calls of handle running at once",
+        held <= 3 and handle.peak <= 3,
+        saw=f"up to {handle.peak} calls of handle running at once; {outcome.describe()}",
         expected="at most 3 calls of handle at any moment",
         mistake="a task per item with nothing holding them back: let `workers` tasks (or a Semaphore(workers)) "
-        "do the handling"
-        if handle.peak > 3
-        else None,
+        "do the handling",
     )
     expect(
-        handle.peak == 3,
-        saw=f"at most {handle.peak} call(s) of handle at once, with 12 items and 3 workers",
-        expected="3 calls of handle running at once while items wait",
-        mistake="the items were handled one after another: start `workers` workers",
+        held == 3 and outcome.returned,
+        saw=f"at most {held} call(s) of handle at once while every call was held, with 12 items and 3 workers; "
+        f"in the end {outcome.describe()}",
+        expected="3 calls of handle running at once while items wait, then the list of the 12 results",
+        mistake="the items were handled one after another: start `workers` workers" if held < 3 else None,
     )
 
 
