@@ -271,7 +271,7 @@ async def test_failure_cancels_the_running_calls(kata):
     # (cancelled, not returned) is the instrument.
     others_take = units(5)
     fake = FakeFetch(delay=others_take, delays={"bad": 0}, errors={"bad": failure})
-    keys = ["a", "bad", "c", "d", "e", "f", "g", "h"]
+    keys = ["bad", "a", "c", "d", "e", "f", "g", "h"]
     at_end = AtEnd(fake)
     outcome = await run(at_end.watch(kata.fetch_limited(fake, keys, 3)))
     await settle()
