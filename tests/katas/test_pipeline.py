@@ -29,7 +29,7 @@ from harness.sources import FakeSource
 from harness.timing import real_perf_counter, real_sleep
 
 # (item, turns of the sandbox's loop its handling takes): items repeat, finish in every order, include unicode.
-handled_items = st.lists(st.tuples(text(3), st.integers(0, 4)), max_size=6)
+handled_items = st.lists(st.tuples(text(3), st.integers(0, 4)), max_size=5)
 # A read that the learner's code should never finish: longer than any reaction to a failure (a few milliseconds;
 # 55 ms on a loaded machine), so a read in flight or started after a failure ends cancelled if the code stops
 # reading, and hands out its item only if it does not.
@@ -137,22 +137,34 @@ async def test_backpressure_bounds_the_items_in_hand(kata):
     buffer 3, and with buffer 0)."""
     for workers, buffer in ((2, 3), (2, 0)):
         items = [f"item-{index}" for index in range(20)]
-        handle = FakeFetch(delay=3, ticks=True)
+        # Every call of handle is held at a gate: the workers are all busy, and code that keeps reading takes the
+        # whole source. Once they are, 40 more turns of the sandbox's loop (a read takes one), several times
+        # what reading past the bound needs, before the gate opens.
+        handle = GatedFetch()
         source = FakeSource(items, finished_by=handle)
-        outcome = await run(kata.run_pipeline(source, handle, workers=workers, buffer=buffer))
+        call = KataCall(kata.run_pipeline(source, handle, workers=workers, buffer=buffer))
+        deadline = real_perf_counter() + units(10)
+        while handle.in_flight < workers and real_perf_counter() < deadline and not call.task.done():
+            await real_sleep(0.002)
+        if not call.task.done():
+            await current_sandbox().turns(40)
+        in_hand = source.backlog
+        handle.open()
+        outcome = await call.outcome()
         bound = workers + buffer + 1
         expect(
-            outcome.returned and source.backlog <= bound,
-            saw=f"with workers={workers} and buffer={buffer}, up to {source.backlog} items taken from the source "
-            f"and not yet finished by handle; {outcome.describe()}",
+            outcome.returned and in_hand <= bound and source.backlog <= bound,
+            saw=f"with workers={workers} and buffer={buffer}, while every call of handle was held, "
+            f"{in_hand} items taken from the source (up to {source.backlog} in hand over the whole run); "
+            f"{outcome.describe()}",
             expected=f"at most {bound} items in hand (workers + buffer + 1)",
             mistake="asyncio.Queue(maxsize=0) has no bound at all: with buffer 0 the producer must wait for a "
             "worker to be free (a Semaphore(workers + buffer + 1) counting items in hand, taken before each read, "
             "works for every buffer)"
-            if buffer == 0 and source.backlog > bound
+            if buffer == 0 and max(in_hand, source.backlog) > bound
             else "the source is read with nothing holding the reader back (an unbounded queue, or every item "
             "read before any is handled): make the reader wait for room before each read"
-            if source.backlog > bound
+            if max(in_hand, source.backlog) > bound
             else None,
         )
 
