@@ -69,6 +69,24 @@ async def test_results_in_source_order(kata, pairs, workers, buffer):
 
 
 @pytest.mark.category("correctness")
+async def test_first_item_finishes_last(kata):
+    """The first item's call ends last (after the others have finished): its result still comes first."""
+    # "first" is held at a gate until the other calls have ended (patience: a second, hundreds of times what they
+    # need), so the calls end in an order opposite to the source's whatever the speed of reads and calls.
+    items = ["first", "second", "third"]
+    handle = GatedFetch(gated={"first"}, delay=1, ticks=True)
+    call = KataCall(kata.run_pipeline(FakeSource(items), handle, workers=3, buffer=0))
+    deadline = real_perf_counter() + units(10)
+    while real_perf_counter() < deadline and not call.task.done():
+        if sum(1 for each in handle.calls if each.key != "first" and each.outcome == "returned") == 2:
+            break
+        await real_sleep(0.002)
+    handle.open()
+    outcome = await call.outcome()
+    expect_one_result_per_input(outcome, handle, items, noun="item", function="handle")
+
+
+@pytest.mark.category("correctness")
 async def test_empty_source_gives_empty_list(kata):
     """An empty source: returns [] and handles nothing."""
     handle = FakeFetch()
