@@ -222,9 +222,9 @@ async def test_next_item_starts_when_any_call_ends(kata):
 async def test_event_loop_stays_free(kata):
     """While handle and the source wait, the event loop keeps running other tasks."""
     handle = FakeFetch(delay=units(1))
-    source = FakeSource(["a", "b", "c", "d", "e", "f"], delay=units(0.3), ticks=False)
+    source = FakeSource(["a", "b", "c", "d", "e", "f"], delay=units(0.1), ticks=False)
     async with LoopWatch() as watch:
-        outcome = await run(kata.run_pipeline(source, handle, workers=2, buffer=1))
+        outcome = await run(kata.run_pipeline(source, handle, workers=3, buffer=1))
     expect(outcome.returned, saw=outcome.describe(), expected="a list of six results")
     watch.expect_free()
 
