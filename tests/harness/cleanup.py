@@ -3,23 +3,29 @@ kata's docstring gives them. With fakes.AtEnd, "cleanup finished before the call
 not end before the commit" are judged without any clock."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Any
 
 from .fakes import FakeFetch
+
+_AT_THE_GATE = -1.0  # the delay that stands for "held at the gate", for the calls of `gated` keys
 
 
 class GatedFetch(FakeFetch):
     """A FakeFetch whose calls wait until the check calls `open()`, then return or raise as FakeFetch's do.
 
     The check decides exactly when a call ends: it can cancel the learner's task once or several times while
-    the call is still running, with no race against a timer.
+    the call is still running, with no race against a timer. `gated` (keys) holds only the calls of those keys
+    at the gate; the others take their delays as a FakeFetch's do.
     """
 
     ticks_counted_there = False  # its own _wait decides when a call ends
 
-    def __init__(self, **options: Any) -> None:
+    def __init__(self, *, gated: Iterable[Hashable] | None = None, **options: Any) -> None:
         super().__init__(**options)
+        self.gated = None if gated is None else set(gated)
+        for key in self.gated or ():
+            self.delays[key] = _AT_THE_GATE
         self._gate: asyncio.Event | None = None
 
     @property
@@ -33,7 +39,10 @@ class GatedFetch(FakeFetch):
         self.gate.set()
 
     async def _wait(self, delay: float) -> None:
-        await self.gate.wait()
+        if self.gated is None or delay == _AT_THE_GATE:
+            await self.gate.wait()
+        else:
+            await super()._wait(delay)
 
 
 _NO_KEY = object()

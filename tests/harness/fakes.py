@@ -42,6 +42,9 @@ class FakeFetch:
            n turns after the other.
     errors: key -> the exception object to raise once the delay has passed.
 
+    clock: what stamps the calls' starts and ends: real_perf_counter, or "loop" for the judge's loop's clock
+           (simulated under scripted.run_in_simulated_time, where `delay`s are simulated seconds too).
+
     Instruments: `calls` (every FakeCall, in start order), `in_flight` and `peak` (most calls running at once,
     exact whatever the clock does), `cancelled` (calls that received CancelledError).
     """
@@ -54,7 +57,9 @@ class FakeFetch:
         ticks: bool = False,
         results: Callable[[Hashable], Any] = default_result,
         errors: Mapping[Hashable, BaseException] | None = None,
+        clock: str = "real",
     ) -> None:
+        self.now = (lambda: asyncio.get_running_loop().time()) if clock == "loop" else real_perf_counter
         self.delay = delay
         self.delays = dict(delays or {})
         self.ticks = ticks
@@ -71,7 +76,7 @@ class FakeFetch:
 
     def __call__(self, key: Hashable) -> Awaitable[Any]:
         # The call is recorded at once, in the step the judge learns of it; its body runs as a task of its own.
-        call = FakeCall(key, real_perf_counter())
+        call = FakeCall(key, self.now())
         self.calls.append(call)
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
@@ -97,7 +102,7 @@ class FakeFetch:
 
         def ended(how: str) -> None:
             if call.outcome == "running":
-                call.outcome, call.ended = how, real_perf_counter()
+                call.outcome, call.ended = how, self.now()
                 self.in_flight -= 1
 
         invocation.answer["after_ticks"] = ticks
@@ -116,7 +121,7 @@ class FakeFetch:
             call.outcome = "returned"
             return self.results(key)
         except asyncio.CancelledError:
-            call.cancel_arrived = real_perf_counter()
+            call.cancel_arrived = self.now()
             # Its cleanup takes a moment, as a real call's does: code that cancels it without waiting for it
             # has ended long before, however loaded the machine.
             try:
@@ -126,7 +131,7 @@ class FakeFetch:
             raise
         finally:
             self.in_flight -= 1
-            call.ended = real_perf_counter()
+            call.ended = self.now()
 
     async def _wait(self, delay: float) -> None:
         if math.isinf(delay):

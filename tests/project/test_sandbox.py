@@ -16,6 +16,7 @@ sys.path.insert(0, str(WORKSPACE.tests))
 
 from harness.checks import KataCall  # noqa: E402
 from harness.fakes import AtEnd, FakeFetch  # noqa: E402
+from harness.readahead import OneShot, ReadAheadSource  # noqa: E402
 from harness.sandbox import RemoteModule, Sandbox, SandboxEnded  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
@@ -128,6 +129,28 @@ def wake(value):
 
 def call_plain(function, argument):
     return function(argument)
+
+async def read_all(source):
+    return [item async for item in source]
+
+async def cancel_a_read(source):
+    read = asyncio.ensure_future(anext(aiter(source)))
+    await asyncio.sleep(0)
+    read.cancel()
+    try:
+        return await read
+    except asyncio.CancelledError:
+        return "cancelled"
+
+async def read_twice(keys):
+    return [key for key in keys], [key for key in keys]
+
+async def read_two_and_close(source):
+    iterator = aiter(source)
+    first, second = await anext(iterator), await anext(iterator)
+    if hasattr(iterator, "aclose"):
+        await iterator.aclose()
+    return [first, second, hasattr(iterator, "aclose"), await anext(iterator, "over")]
 """
 
 
@@ -197,6 +220,41 @@ def test_identity_survives_only_for_what_the_judge_lent(sandbox):
     assert back is lent and raised is failure
     assert type(own) is KeyError and own.remote_where == f"learner/module.py, line {line_of('KeyError(')}"
     assert value == (1, b"x", {2})
+
+
+def test_a_judges_iterators_are_read_and_closed_through_their_methods(sandbox):
+    full, closable, plain = (
+        ReadAheadSource(["a", "b", "c"]),
+        ReadAheadSource([1, 2, 3]),
+        ReadAheadSource([1, 2, 3], closable=False),
+    )
+
+    keys = OneShot(["k", "e", "y"])
+
+    async def check(kata):
+        return (
+            await kata.read_all(full),
+            await kata.read_two_and_close(closable),
+            await kata.read_two_and_close(plain),
+            await kata.read_twice(keys),
+        )
+
+    assert run(sandbox, check) == (["a", "b", "c"], [1, 2, True, "over"], [1, 2, False, 3], (["k", "e", "y"], []))
+    assert keys.exhausted_reads == 2
+    assert full.taken == 3 and len(full.reads) == 4 and not full.closes
+    assert closable.closed and closable.taken == 2 and not plain.closes
+
+
+def test_a_call_cancelled_before_its_body_began_ends_cancelled(sandbox):
+    # A read that ends in its body's first step, with the learner's cancel close behind: whichever the judge
+    # reads first, the learner's task ends cancelled, and the read is recorded as cancelled.
+    sources = [ReadAheadSource(["item"]) for _ in range(5)]
+
+    async def check(kata):
+        return [await kata.cancel_a_read(source) for source in sources]
+
+    assert run(sandbox, check) == ["cancelled"] * 5
+    assert all(source.reads[0].outcome == "cancelled" for source in sources)
 
 
 def test_learner_objects_are_used_remotely(sandbox):

@@ -1,0 +1,52 @@
+"""Kata: a pipeline with backpressure.
+
+A producer that reads faster than its consumers work piles items up in memory: read a million-line file into a
+queue with no bound and the queue holds a million lines. Backpressure is the cure: when the workers fall behind,
+the reader waits. `asyncio.Queue(maxsize=n)` gives it (`await queue.put(item)` waits while the queue is full),
+and so does a Semaphore counting the items taken and not yet done. A pipeline also owns three kinds of things
+that must end together: the reading, the workers, and the source itself. When a worker fails, reading stops, the
+other workers are cancelled and awaited, and the source is closed (`aclose()`), so that whatever it holds open
+(a file, a connection, a database cursor) is released now and not whenever it is garbage collected.
+"""
+
+
+async def run_pipeline(source, handle, *, workers: int, buffer: int) -> list:
+    """Read every item of `source`, call `handle(item)` on each with `workers` calls at a time, keep no more
+    than `workers + buffer + 1` items in hand, and return the results in source order.
+
+    Contract:
+    - `source` is an async iterable of items; `handle` is an async function of one item. Call `handle` once for
+      every item, duplicates included, and return the list of its results in the order of the source. An empty
+      source: return [].
+    - At most `workers` calls of `handle` run at once, and that many whenever items are waiting: a new call
+      starts as soon as one ends.
+    - Backpressure: at any moment, the items taken from `source` and not yet finished by `handle` number at most
+      `workers + buffer + 1` (the one is the item a producer holds while it waits for room). Reading ahead up to
+      that bound is allowed, not required.
+    - `handle` raises: no item is taken from `source` after that, the running calls are cancelled and have
+      ended, the source is closed, and then that very exception propagates, as it is (if several fail, any one;
+      the others retrieved).
+    - `source` raises: the running calls are cancelled and have ended, and then that very exception propagates.
+    - "Closing the source" means awaiting `aclose()` on the iterator that `aiter(source)` returned, when it has
+      one; do it before raising, and also when the caller is cancelled.
+    - `workers < 1` or `buffer < 0`: ValueError, before `source` is read.
+    - If the task running this is cancelled, every call of `handle` is cancelled and has ended, the source is
+      closed, and then it ends cancelled. Nothing you started is left running; no exception is left unretrieved.
+
+    Example:
+        async def numbers():
+            for number in range(10):
+                yield number
+
+        async def handle(number):
+            await asyncio.sleep(0.1)
+            return number * number
+
+        await run_pipeline(numbers(), handle, workers=3, buffer=2)   # -> [0, 1, 4, ..., 81], in about 0.4 s;
+                                                                     # never more than 6 numbers in hand
+
+    Worth reading: asyncio.Queue (https://docs.python.org/3/library/asyncio-queue.html), asyncio.Semaphore
+    (https://docs.python.org/3/library/asyncio-sync.html#asyncio.Semaphore), and asynchronous generators'
+    aclose (https://docs.python.org/3/reference/expressions.html#agen.aclose).
+    """
+    raise NotImplementedError
