@@ -117,6 +117,29 @@ def loopback_up() -> None:
         fcntl.ioctl(sock, 0x8914, struct.pack("16sH", b"lo", flags | 0x1))
 
 
+def kill_marked(token: str, uid: int | None) -> None:
+    """Every process of a sandbox, wherever it went (a new session, a double fork): those that carry its token in
+    their environment (a program started without it is refused), and as root every process of its user."""
+    marker = f"{TOKEN}={token}".encode()
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            with contextlib.suppress(OSError):
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    os.kill(int(entry.name), signal.SIGKILL)
+    if uid is None:
+        return
+    pid = os.fork()
+    if pid == 0:  # a child that becomes the sandbox's user, then kills every process it may signal
+        try:
+            os.setgid(uid)
+            os.setuid(uid)
+            for _ in range(3):
+                os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
 class Confinement:
     """The judge's side: one per sandbox."""
 
@@ -170,27 +193,7 @@ class Confinement:
         return {"user": self.uid, "group": self.uid, "extra_groups": []}
 
     def kill_everything(self) -> None:
-        """Every process of the sandbox, wherever it went (a new session, a double fork): those that carry its
-        token in their environment (a program started without it is refused), and as root every process of its
-        user."""
-        marker = f"{TOKEN}={self.token}".encode()
-        for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
-            if entry.name.isdigit() and int(entry.name) != os.getpid():
-                with contextlib.suppress(OSError):
-                    if marker in (entry / "environ").read_bytes().split(b"\0"):
-                        os.kill(int(entry.name), signal.SIGKILL)
-        if self.uid is None:
-            return
-        pid = os.fork()
-        if pid == 0:  # a child that becomes the sandbox's user, then kills every process it may signal
-            try:
-                os.setgid(self.uid)
-                os.setuid(self.uid)
-                for _ in range(3):
-                    os.kill(-1, signal.SIGKILL)
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
+        kill_marked(self.token, self.uid)
 
     def cleanup(self) -> None:
         self.kill_everything()

@@ -128,13 +128,21 @@ class SuiteProcess:
         )
         os.close(report_write)
         self.report = bytearray()
+        self.finished = threading.Event()  # the process has exited, or its report has every check it expected
         self._reader = threading.Thread(target=self._read_report, args=(report_read,), daemon=True)
         self._reader.start()
+        threading.Thread(target=self._await_exit, daemon=True).start()
 
     def _read_report(self, descriptor: int) -> None:
         with os.fdopen(descriptor, "rb", buffering=0) as stream:
             while chunk := stream.read(65536):
                 self.report += chunk[: max(0, REPORT_CAP - len(self.report))]
+                if b"\n" in chunk and _complete(parse_report(bytes(self.report))):
+                    self.finished.set()
+
+    def _await_exit(self) -> None:
+        self.process.wait()
+        self.finished.set()
 
     def report_lines(self) -> list[dict]:
         self._reader.join(timeout=5)
@@ -149,22 +157,29 @@ class SuiteProcess:
             self.process.stdin.close()
         except BrokenPipeError:  # it died booting: its missing report says so
             pass
-        try:
-            self.process.wait(timeout=time_limit)
-            return self.process.returncode, False
-        except subprocess.TimeoutExpired:
-            self._kill()
-            return self.process.returncode, True
-        finally:
-            self._kill()  # whatever the learner's code left running
+        # Done when every check has reported: the rest of pytest's session (its teardown, the judge's cleanup) is
+        # not waited for; the grader cleans up after the sandbox itself (kill_sandboxes).
+        timed_out = not self.finished.wait(timeout=time_limit)
+        self._kill()  # whatever the learner's code left running
+        return self.process.returncode, timed_out
 
     def kill_sandboxes(self, lines: list[dict]) -> None:
-        """The sandbox processes the suite's process started (in sessions of their own), if it could not."""
+        """Every process of the sandboxes the suite's process started (in sessions of their own, or gone further),
+        and their scratch folders: the suite's process is stopped before it can clean up after them."""
         for line in lines:
-            group = line.get("sandbox_group")
+            sandbox = line.get("sandbox")
+            if not isinstance(sandbox, dict):
+                continue
+            group, token, uid, scratch = (sandbox.get(key) for key in ("group", "token", "uid", "scratch"))
             if isinstance(group, int) and group > 1:
                 with contextlib.suppress(OSError):
                     os.killpg(group, signal.SIGKILL)
+            if isinstance(token, str) and token.isalnum():
+                own_user = isinstance(uid, int) and confine.FIRST_UID <= uid < confine.FIRST_UID + confine.SLOTS
+                confine.kill_marked(token, uid if own_user else None)
+            if isinstance(scratch, str) and Path(scratch).name.startswith("kata-sandbox-"):
+                if Path(scratch).parent == Path(tempfile.gettempdir()):
+                    shutil.rmtree(scratch, ignore_errors=True)
 
     def log_text(self) -> str:
         return (self.scratch / "pytest.log").read_text(errors="replace")
@@ -187,6 +202,14 @@ class SuiteProcess:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+def _complete(lines: list[dict]) -> bool:
+    expected = next((line["expected"] for line in lines if "expected" in line), None)
+    if not isinstance(expected, list) or not expected:
+        return False
+    reported = {line.get("check") for line in lines}
+    return all(isinstance(entry, dict) and entry.get("name") in reported for entry in expected)
 
 
 def parse_report(data: bytes) -> list[dict]:

@@ -42,7 +42,17 @@ class Judge:
         shown = learner.shown(self.path)
         self.sandbox = booted_ahead(self.path, shown) or Sandbox(self.path, shown)
         provide_sandbox(self.live)
-        write_report(sandbox_group=self.sandbox.pid)
+        confinement = self.sandbox.confinement
+        # What the grader needs to clean up after this sandbox itself: it stops this process as soon as every check
+        # has reported, before the judge's own cleanup would run.
+        write_report(
+            sandbox={
+                "group": self.sandbox.pid,
+                "token": confinement.token,
+                "uid": confinement.uid,
+                "scratch": str(self.sandbox.scratch),
+            }
+        )
 
     def import_problem(self) -> str | None:
         """None when the module imported; else why not, in the learner's words."""
