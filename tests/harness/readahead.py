@@ -54,6 +54,7 @@ class ReadAheadSource:
         self.closes: list[FakeCall] = []
         self.taken_at: list[float] = []
         self.backlog = 0
+        self.close_takes = 0.0  # watch() sets CANCEL_TAKES
         self._reading = False
         self._over = False
         self._at_end: dict | None = None
@@ -121,7 +122,7 @@ class ReadAheadSource:
                 call.outcome = "raised"
                 raise RuntimeError("aclose(): asynchronous generator is already running")
             self._over = True
-            await real_sleep(CANCEL_TAKES)  # its cleanup takes a moment: code that does not await it is seen
+            await real_sleep(self.close_takes)
             call.outcome = "returned"
         except asyncio.CancelledError:
             call.outcome = "cancelled"
@@ -139,7 +140,9 @@ class ReadAheadSource:
 
     def watch(self, call: RemoteCall) -> RemoteCall:
         """How the source stood when the judge learned that the learner's function ended (as fakes.AtEnd does):
-        `closed_at_end`, `reading_at_end`."""
+        `closed_at_end`, `reading_at_end`. Its aclose() then takes CANCEL_TAKES, as a cleanup does, so that code
+        that does not await it is seen."""
+        self.close_takes = CANCEL_TAKES
         call.on_end.append(self._snapshot)
         return call
 
