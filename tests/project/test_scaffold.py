@@ -16,7 +16,7 @@ from grader import classroom, curriculum, readme, scaffold
 from grader.results import CATEGORIES
 from grader.verify import caught_in
 
-NAME = "rate_limit"
+NAME = "throttle"
 
 
 @pytest.fixture
@@ -40,13 +40,14 @@ def _snapshot(root: Path) -> dict[Path, bytes]:
 def test_new_kata_appends_to_the_manifest_keeping_its_text(project):
     manifest = project / "grader" / "curriculum.toml"
     before = manifest.read_text()
-    scaffold.new_kata(NAME, "structured", "A rate limit", root=project)
+    last_chapter = list(tomllib.loads(before)["chapters"])[-1]  # a kata of the last chapter comes last
+    scaffold.new_kata(NAME, last_chapter, "A rate limit", root=project)
     after = manifest.read_text()
     assert after.startswith(before.rstrip("\n") + "\n"), "the manifest's text (comments, layout) is kept"
     katas = curriculum.load(manifest)
     kata = katas[-1]
     assert (kata.name, kata.title, kata.points, kata.number) == (NAME, "A rate limit", 10, len(katas))
-    assert kata.chapter == tomllib.loads(before)["chapters"]["structured"]
+    assert kata.chapter == tomllib.loads(before)["chapters"][last_chapter]
     assert len(kata.hints) == 2 and all(hint.startswith("TODO") for hint in kata.hints)
 
 
@@ -65,7 +66,7 @@ def test_new_kata_writes_every_file_of_a_kata(project):
     (wrong,) = (project / "tests" / "wrong" / NAME).glob("*.py")
     assert caught_in(wrong) in CATEGORIES
     titles = {kata.name: kata.title for kata in curriculum.load(project / "grader" / "curriculum.toml")}
-    assert titles[NAME] == "Rate limit"
+    assert titles[NAME] == "Throttle"
 
 
 def _functions(path: Path) -> dict[str, ast.AsyncFunctionDef]:
@@ -172,7 +173,7 @@ def test_new_kata_joins_its_chapter_in_the_curriculum_order(project):
 def test_kata_list_of_many_chapters_after_several_new_katas(project):
     """Whatever the number of katas and chapters: a third chapter, then katas added to each."""
     manifest = project / "grader" / "curriculum.toml"
-    manifest.write_text(manifest.read_text().replace("[chapters]\n", '[chapters]\nmore = "Chapter 3: more"\n', 1))
+    manifest.write_text(manifest.read_text().replace("[chapters]\n", '[chapters]\nmore = "Chapter 9: more"\n', 1))
     for name, chapter in (("one", "more"), ("two", "basics"), ("three", "more"), ("four", "structured")):
         scaffold.new_kata(name, chapter, root=project)
     katas = curriculum.load(manifest)
@@ -180,7 +181,8 @@ def test_kata_list_of_many_chapters_after_several_new_katas(project):
     text = (project / "README.md").read_text()
     assert readme.update(text, katas) == text
     headings = [line for line in text.splitlines() if line.startswith("### Chapter")]
-    assert headings == ["### Chapter 1: the asyncio basics", f"### {katas[-3].chapter}", "### Chapter 3: more"]
+    titles = list(dict.fromkeys(kata.chapter for kata in katas))
+    assert headings == [f"### {title}" for title in titles] and titles[-1] == "Chapter 9: more"
     assert all(f"`{name}`" in text for name in ("one", "two", "three", "four"))
 
 
