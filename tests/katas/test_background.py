@@ -151,6 +151,7 @@ async def test_each_failure_reported_once_when_it_happens(kata):
         tasks = await new_tasks(kata, log)
         for key in "abc":
             await spawn(tasks, jobs, key)
+        await until_calls(jobs, 3)  # a task spawned last may not have called its job yet: none running is not enough
         await until_ended(jobs)
         before_close = [log.count(error) for error in errors.values()]
         await run(tasks.aclose(ENDED))
