@@ -36,6 +36,8 @@ from .timing import real_perf_counter
 # How long the sandbox may take to start and import the learner's module.
 IMPORT_LIMIT = float(os.environ.get("KATA_TIME_SCALE", "1")) * 5.0
 PRINTED_CAP = 4000  # characters of what the learner's code printed, kept per check
+# What the judge sends by itself, not because the check acted: these never release the sandbox's tick clock.
+ANSWERS = ("done", "ack")
 # Turns of the check's loop after an item reached an iterating check, if no other message went meanwhile, that the
 # sandbox's tick clock goes on: a check that is not asking for more by then is waiting for something else. Turns,
 # not seconds: a judge descheduled midway on a loaded machine still asks first.
@@ -99,7 +101,8 @@ class Channel:
         with self.lock:
             if self.closed:
                 return
-            if self is self.sandbox.main and self.sandbox.holds:  # the sandbox's tick clock may turn again
+            if self is self.sandbox.main and self.sandbox.holds and message.get("op") not in ANSWERS:
+                # The check has acted (it asks for more, or for something else): the sandbox's tick clock may turn.
                 message = {**message, "release": self.sandbox.holds}
                 self.sandbox.holds = 0
             line = wire.dumps(message)
