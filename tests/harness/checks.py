@@ -175,6 +175,17 @@ def outcome_of(call: RemoteCall, message: dict, elapsed: float) -> Outcome:
     return outcome
 
 
+def unwrapped_mistake(error: BaseException | None, failures: list, swallowed: str) -> str | None:
+    """The likely mistake when a call's own exception had to come out as it is, and did not: it came out in an
+    ExceptionGroup (a TaskGroup's), or not at all (`swallowed` says how, in this kata's words)."""
+    if isinstance(error, BaseExceptionGroup) and any(inner is f for inner in leaves(error) for f in failures):
+        return (
+            "the failure came out inside an ExceptionGroup (a TaskGroup raises one): take the exception out of "
+            "the group and raise it as it is (except* Exception as group: raise group.exceptions[0])"
+        )
+    return swallowed if error is None else None
+
+
 NEVER_PAUSED = (
     "it ended before the cancellation could reach it: after it was cancelled, the code never paused at an `await`. "
     "A blocking call (time.sleep) holds the whole event loop, cancellation included, and a call made without "

@@ -2,6 +2,7 @@
 
 import asyncio
 import math
+from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -234,3 +235,9 @@ class AtEnd:
         states = ", ".join(words.get(outcome, outcome) for outcome in outcomes)
         times = "once" if len(outcomes) == 1 else f"{len(outcomes)} times"
         return f"{name} had been called {times}: {states}"
+
+
+def describe_outcomes(calls: list[FakeCall]) -> str:
+    """How a set of fake calls ended, in a learner's words: '3 cancelled, 1 still running'."""
+    counts = Counter("still running" if call.outcome == "running" else call.outcome for call in calls)
+    return ", ".join(f"{count} {how}" for how, count in counts.items()) or "none called"

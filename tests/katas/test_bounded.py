@@ -15,15 +15,15 @@ from harness import (
     LoopWatch,
     expect,
     expect_no_leaked_tasks,
-    leaves,
     run,
     seconds,
     settle,
     short,
     units,
 )
-from harness.checks import expect_one_result_per_input
+from harness.checks import expect_one_result_per_input, unwrapped_mistake
 from harness.cleanup import GatedFetch
+from harness.fakes import describe_outcomes
 from harness.inputs import text
 from harness.readahead import OneShot
 from harness.timing import real_perf_counter, real_sleep
@@ -42,21 +42,8 @@ IN_BATCHES = (
 )
 
 
-def outcomes(calls) -> str:
-    """How a set of fake calls ended, in a learner's words: '3 cancelled, 1 still running'."""
-    counts = Counter("still running" if call.outcome == "running" else call.outcome for call in calls)
-    return ", ".join(f"{count} {how}" for how, count in counts.items()) or "none called"
-
-
-def not_bare_mistake(error, failures) -> str | None:
-    if isinstance(error, BaseExceptionGroup) and any(any(inner is f for f in failures) for inner in leaves(error)):
-        return (
-            "the failure came out inside an ExceptionGroup (a TaskGroup raises one): take the exception out of "
-            "the group and raise it as it is (except* Exception as group: raise group.exceptions[0])"
-        )
-    if error is None:
-        return "the failure was swallowed, or returned in the list"
-    return None
+# The likely mistake when a call's failure did not come out at all.
+SWALLOWED = "the failure was swallowed, or returned in the list"
 
 
 @pytest.mark.category("correctness")
@@ -199,7 +186,7 @@ async def test_failure_propagates_as_it_is(kata):
         outcome.error is failure,
         saw=f"fetch('b') raised {short(failure)}, and {outcome.describe()}",
         expected=f"that very exception, {short(failure)}, raised as it is",
-        mistake=not_bare_mistake(outcome.error, [failure]),
+        mistake=unwrapped_mistake(outcome.error, [failure], SWALLOWED),
     )
 
 
@@ -215,7 +202,7 @@ async def test_failures_together_one_raised_none_unretrieved(kata):
         any(outcome.error is failure for failure in failures.values()),
         saw=f"fetch('first') and fetch('second') raised together, and {outcome.describe()}",
         expected=f"one of {short(list(failures.values()))}, raised as it is",
-        mistake=not_bare_mistake(outcome.error, list(failures.values())),
+        mistake=unwrapped_mistake(outcome.error, list(failures.values()), SWALLOWED),
     )
     loop_errors.expect_none(
         "a call that failed at the same moment as another was dropped, its task's exception never retrieved: "
@@ -253,7 +240,8 @@ async def test_cancelling_the_call_cancels_every_fetch(kata):
     await settle()
     expect(
         all(each.outcome == "cancelled" for each in fake.calls),
-        saw=f"after the call was cancelled, the fetches: {outcomes(fake.calls)} ({len(fake.calls)} called in all)",
+        saw=f"after the call was cancelled, the fetches: {describe_outcomes(fake.calls)} "
+        f"({len(fake.calls)} called in all)",
         expected="every call cancelled, and none started afterwards",
         mistake="the tasks waiting for a place went on after the call was cancelled: cancel every task you "
         "started, not only the running ones",
@@ -282,7 +270,7 @@ async def test_failure_cancels_the_running_calls(kata):
         # Received, not over: a cancellation not waited for is the next expectation's business.
         outcome.error is not None and not finished and not never_cancelled,
         saw=f"fetch('bad') failed at once, the others needed {seconds(others_take)}, and {outcome.describe()}; "
-        f"the other calls: {outcomes(others)}"
+        f"the other calls: {describe_outcomes(others)}"
         + (f"; never cancelled: {short(never_cancelled)}" if never_cancelled else ""),
         expected="every other call cancelled (each received CancelledError), none of them finishing, and the "
         "failure raised",

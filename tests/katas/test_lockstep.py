@@ -15,13 +15,14 @@ from harness import (
     LoopWatch,
     expect,
     expect_no_leaked_tasks,
-    leaves,
     run,
     seconds,
     settle,
     short,
     units,
 )
+from harness.checks import unwrapped_mistake
+from harness.fakes import describe_outcomes
 from harness.inputs import text
 from harness.scripted import run_in_simulated_time
 
@@ -33,20 +34,8 @@ steps = st.lists(st.tuples(text(3), st.integers(0, 4), st.integers(0, 4)), max_s
 AT_ONCE = 0.005
 
 
-def outcomes(calls) -> str:
-    counts = Counter("still running" if call.outcome == "running" else call.outcome for call in calls)
-    return ", ".join(f"{count} {how}" for how, count in counts.items()) or "none called"
-
-
-def not_bare_mistake(error, failures) -> str | None:
-    if isinstance(error, BaseExceptionGroup) and any(any(inner is f for f in failures) for inner in leaves(error)):
-        return (
-            "the failure came out inside an ExceptionGroup (a TaskGroup raises one): take the exception out of "
-            "the group and raise it as it is (except* Exception as group: raise group.exceptions[0])"
-        )
-    if error is None:
-        return "the failure was swallowed"
-    return None
+# The likely mistake when a call's failure did not come out at all.
+SWALLOWED = "the failure was swallowed"
 
 
 def last_end(fake: FakeFetch) -> float:
@@ -189,7 +178,7 @@ async def test_prepare_failure_propagates_and_nothing_runs(kata):
         outcome.error is failure,
         saw=f"prepare('b') raised {short(failure)}, and {outcome.describe()}",
         expected=f"that very exception, {short(failure)}, raised as it is",
-        mistake=not_bare_mistake(outcome.error, [failure]),
+        mistake=unwrapped_mistake(outcome.error, [failure], SWALLOWED),
     )
     expect(
         not runner.calls,
@@ -210,7 +199,7 @@ async def test_run_failure_propagates(kata):
         outcome.error is failure,
         saw=f"run('b') raised {short(failure)}, and {outcome.describe()}",
         expected=f"that very exception, {short(failure)}, raised as it is",
-        mistake=not_bare_mistake(outcome.error, [failure]),
+        mistake=unwrapped_mistake(outcome.error, [failure], SWALLOWED),
     )
 
 
@@ -227,7 +216,7 @@ async def test_failures_together_one_raised_none_unretrieved(kata):
         any(outcome.error is failure for failure in failures.values()),
         saw=f"prepare('first') and prepare('second') raised together, and {outcome.describe()}",
         expected=f"one of {short(list(failures.values()))}, raised as it is",
-        mistake=not_bare_mistake(outcome.error, list(failures.values())),
+        mistake=unwrapped_mistake(outcome.error, list(failures.values()), SWALLOWED),
     )
     loop_errors.expect_none(
         "a prepare that failed at the same moment as another was dropped, its task's exception never retrieved: "
@@ -292,7 +281,7 @@ async def failure_cancels_the_rest(kata, prepare: FakeFetch, runner: FakeFetch, 
         # Received, not over: a cancellation not waited for is the next expectation's business.
         outcome.error is not None and len(others) == 3 and not never_cancelled,
         saw=f"{what}('bad') failed at once, the others needed {seconds(units(5))}, and {outcome.describe()}; "
-        f"the other calls of {what}: {outcomes(others)}",
+        f"the other calls of {what}: {describe_outcomes(others)}",
         expected=f"the 3 other calls of {what} cancelled (each received CancelledError)",
         mistake=f"the other calls of {what} were left running (asyncio.gather does not cancel them, nor does "
         "asyncio.wait): cancel them and await them before raising; a TaskGroup does both",

@@ -1,7 +1,6 @@
 """Hidden suite: pipeline.run_pipeline(source, handle, *, workers, buffer)."""
 
 import math
-from collections import Counter
 
 import pytest
 from hypothesis import example, given
@@ -15,14 +14,14 @@ from harness import (
     LoopWatch,
     expect,
     expect_no_leaked_tasks,
-    leaves,
     run,
     settle,
     short,
     units,
 )
-from harness.checks import expect_one_result_per_input
+from harness.checks import expect_one_result_per_input, unwrapped_mistake
 from harness.cleanup import GatedFetch
+from harness.fakes import describe_outcomes
 from harness.inputs import text
 from harness.readahead import ReadAheadSource
 from harness.sandbox import current_sandbox
@@ -36,22 +35,10 @@ handled_items = st.lists(st.tuples(text(3), st.integers(0, 4)), max_size=5)
 SLOW_READ = units(3)
 
 
-def outcomes(calls) -> str:
-    counts = Counter("still running" if call.outcome == "running" else call.outcome for call in calls)
-    return ", ".join(f"{count} {how}" for how, count in counts.items()) or "none called"
-
-
 def not_bare_mistake(error, failure) -> str | None:
-    if isinstance(error, BaseExceptionGroup) and any(inner is failure for inner in leaves(error)):
-        return (
-            "the failure came out inside an ExceptionGroup (a TaskGroup raises one): take the exception out of "
-            "the group and raise it as it is (except* Exception as group: raise group.exceptions[0])"
-        )
     if isinstance(error, AttributeError) and "aclose" in str(error):
         return "aclose() was called on a source that has none: close it only when it has one (hasattr)"
-    if error is None:
-        return "the failure was swallowed"
-    return None
+    return unwrapped_mistake(error, [failure], "the failure was swallowed")
 
 
 @pytest.mark.category("correctness")
@@ -300,7 +287,7 @@ async def test_source_failure_propagates(kata):
     )
     expect(
         not at_end.running_keys and not any(each.outcome == "returned" for each in handle.calls),
-        saw=f"when the call ended, the calls of handle: {outcomes(handle.calls)}"
+        saw=f"when the call ended, the calls of handle: {describe_outcomes(handle.calls)}"
         + (f"; still running then: {short(at_end.running_keys)}" if at_end.running_keys else ""),
         expected="every call of handle cancelled, and ended, before the exception goes on up",
         mistake="the workers were left running when the source failed: cancel them and await them (a "
@@ -373,7 +360,7 @@ async def test_handle_failure_stops_reading_and_cancels_the_others(kata):
     others = [each for each in handle.calls if each.key != "bad"]
     expect(
         not at_end.running_keys and all(each.outcome == "cancelled" for each in others),
-        saw=f"when the call ended, the other calls of handle: {outcomes(others)}; still running then: "
+        saw=f"when the call ended, the other calls of handle: {describe_outcomes(others)}; still running then: "
         f"{short(at_end.running_keys)}",
         expected="every other call of handle cancelled, and ended, before the exception goes on up",
         mistake="the other workers were not cancelled, or cancelled and not awaited: cancel them and await them "

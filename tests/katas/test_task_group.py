@@ -1,7 +1,6 @@
 """Hidden suite: task_group.fetch_all_or_nothing(fetch, keys)."""
 
 import math
-from collections import Counter
 
 import pytest
 from hypothesis import example, given
@@ -24,6 +23,7 @@ from harness import (
     units,
 )
 from harness.checks import expect_one_result_per_input, swallowed
+from harness.fakes import describe_outcomes
 from harness.inputs import text
 
 # (key, delay in loop iterations): keys repeat, finish in every order, and include unicode. A small alphabet: the
@@ -38,12 +38,6 @@ WAITED_FOR_THE_OTHERS = (
     "gather with return_exceptions=True, asyncio.wait for all): cancel the others as soon as one fails "
     "(a TaskGroup does)"
 )
-
-
-def outcomes(calls) -> str:
-    """How a set of fake calls ended, in a learner's words: '3 cancelled, 1 still running'."""
-    counts = Counter("still running" if call.outcome == "running" else call.outcome for call in calls)
-    return ", ".join(f"{count} {how}" for how, count in counts.items()) or "none called"
 
 
 def not_a_group_mistake(error, failures) -> str | None:
@@ -244,7 +238,7 @@ async def test_failure_cancels_the_others(kata):
         # Received, not over: a cancellation not waited for is the next expectation's business.
         len(others) == len(keys) - 1 and all(call.cancel_arrived is not None for call in others),
         saw=f"fetch('bad') failed at once, the others needed {seconds(others_take)}, and {outcome.describe()}; "
-        f"the other fetches: {outcomes(others)}"
+        f"the other fetches: {describe_outcomes(others)}"
         + (f" ({len(keys) - len(fake.calls)} never called)" if len(fake.calls) < len(keys) else ""),
         expected=f"the {len(keys) - 1} other fetches cancelled (each received CancelledError)",
         mistake=mistake,
