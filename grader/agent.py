@@ -310,8 +310,6 @@ class _IdleSelector(selectors.DefaultSelector):
                 return super().select(None)
             self.simulated.now += timeout
             return events
-        if sys.getprofile() is None:  # unset by the BlockingSleep it raised: a caught one must not let the next pass
-            sys.setprofile(agent._stop_time_sleep)
         following = None if timeout is None else self.simulated.now + timeout
         agent.send({"op": "idle", "next": following, "seen": agent.seen})
         return super().select(None)
@@ -577,8 +575,7 @@ class Agent:
         loop.add_reader(self.sock.fileno(), self._readable)
         self._check_over = loop.create_future()
         self.clock = TickClock(loop, self.own_tasks)
-        if simulated:
-            sys.setprofile(self._stop_time_sleep)
+        if simulated:  # every callback and task step starts with the time.sleep stop in place
             asyncio.events.Handle._run = _armed_run
         try:
             loop.call_soon(self._drain)
