@@ -3,7 +3,6 @@ subcommand; each gets the parsed arguments and a Context (the workspace, the kat
 
 import argparse
 import difflib
-import io
 import os
 import sys
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from rich.console import Console
 
 from . import commands, curriculum, runner, scaffold
 from .curriculum import Kata, NoWorkspace, Workspace
+from .report import make_console
 
 
 @dataclass
@@ -21,39 +21,6 @@ class Context:
     workspace: Workspace
     katas: list[Kata]
     console: Console
-
-    def kata(self, name: str) -> Kata:
-        return next(kata for kata in self.katas if kata.name == name)
-
-
-class TrimmedLines(io.TextIOBase):
-    """Output that is not a terminal (a pipe, a file) without the spaces rich pads table lines with."""
-
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.pending = ""
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        *lines, self.pending = (self.pending + text).split("\n")
-        for line in lines:
-            self.stream.write(line.rstrip() + "\n")
-        return len(text)
-
-    def flush(self) -> None:
-        self.stream.write(self.pending)
-        self.pending = ""
-        self.stream.flush()
-
-
-def make_console(stream=None) -> Console:
-    """A terminal gets rich's colours and its width; a pipe or a file plain, trimmed lines, wide enough for tables."""
-    console = Console(highlight=False, file=stream)
-    if console.is_terminal:
-        return console
-    return Console(highlight=False, file=TrimmedLines(stream or sys.stdout), width=max(console.width, 120))
 
 
 def _positive(text: str) -> float:

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.live import Live
 
 from . import formats, progress, report, runner
+from .commands import load_progress
 from .curriculum import Kata
 from .results import KataResult, Status
 
@@ -25,10 +26,8 @@ def grade_and_report(
         if output is None:
             report.show(context.console, results, target.resolve().name, whole_curriculum=whole, progress=history)
         else:
-            from .cli import make_console
-
             with output.open("w", encoding="utf-8") as stream:
-                report.show(make_console(stream), results, target.resolve().name, whole_curriculum=whole)
+                report.show(report.make_console(stream), results, target.resolve().name, whole_curriculum=whole)
     else:
         text = {
             "json": lambda: formats.to_json(results, target.resolve()),
@@ -44,8 +43,6 @@ def grade_and_report(
 
 def record(console: Console, workspace, results: list[KataResult], *, whole_curriculum: bool) -> progress.Progress:
     """Remember the results in the learner's progress.json; the progress as it now is."""
-    from .commands import load_progress
-
     state = load_progress(console, workspace)
     state.record(results, whole_curriculum=whole_curriculum)
     progress.save(state, workspace.progress_file)

@@ -1,5 +1,7 @@
 """Showing grading results to people: the scoreboard, the total, what to do next (rich)."""
 
+import io
+import sys
 from collections.abc import Callable
 from datetime import datetime
 
@@ -193,3 +195,33 @@ def show(
         for result in results:
             console.print(problems(result, target_name))
             console.print()
+
+
+class TrimmedLines(io.TextIOBase):
+    """Output that is not a terminal (a pipe, a file) without the spaces rich pads table lines with."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        for line in lines:
+            self.stream.write(line.rstrip() + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.write(self.pending)
+        self.pending = ""
+        self.stream.flush()
+
+
+def make_console(stream=None) -> Console:
+    """A terminal gets rich's colours and its width; a pipe or a file plain, trimmed lines, wide enough for tables."""
+    console = Console(highlight=False, file=stream)
+    if console.is_terminal:
+        return console
+    return Console(highlight=False, file=TrimmedLines(stream or sys.stdout), width=max(console.width, 120))
