@@ -12,7 +12,7 @@ from typing import Any
 
 from .checks import KataCall, Outcome, expect, run
 from .sandbox import RemoteObject
-from .timing import real_perf_counter, real_sleep, units
+from .timing import real_perf_counter, units
 
 
 class FakeOperation:
@@ -54,9 +54,7 @@ class FakeOperation:
 
     async def until_started(self, call: KataCall, within: float = units(10)) -> None:
         """Wait until the learner's code has called `start`, or has ended (the check then sees how)."""
-        deadline = real_perf_counter() + within
-        while not self.callbacks and not call.task.done() and real_perf_counter() < deadline:
-            await real_sleep(0.001)
+        await call.until(lambda: bool(self.callbacks), within)
         expect(
             self.started or call.task.done(),
             saw=f"start not called after {within:.2f} s",

@@ -8,13 +8,14 @@ import contextlib
 import math
 import reprlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from grader.wire import WireError, cap
 
 from .sandbox import Missing, RemoteCall, SandboxEnded, current_sandbox
-from .timing import real_perf_counter, real_sleep, seconds, units
+from .timing import real_perf_counter, real_sleep, seconds, units, until
 
 _short = reprlib.Repr()
 _short.maxstring = 60
@@ -120,18 +121,22 @@ class KataCall:
     def cancel(self) -> None:
         self.call.cancel()
 
+    async def until(self, condition: Callable[[], bool], within: float = units(10)) -> bool:
+        """Wait until `condition()` holds, or the learner's call has ended, or `within` has passed; whether it
+        holds."""
+        await until(lambda: condition() or self.task.done(), within)
+        return condition()
+
     async def until_called(self, fake, count: int = 1, within: float = units(10)) -> None:
         """Wait until the learner's code has started `count` calls of `fake`, or has already ended (the check
         then sees how it ended)."""
-        deadline = real_perf_counter() + within
-        while len(fake.calls) < count and not self.task.done():
-            expect(
-                real_perf_counter() < deadline,
-                saw=f"{len(fake.calls)} call(s) of the function your code was given, after {seconds(within)}",
-                expected=f"at least {count}",
-                mistake="the function it was given is never called, or only after a long wait",
-            )
-            await real_sleep(0.001)
+        called = await self.until(lambda: len(fake.calls) >= count, within)
+        expect(
+            called or self.task.done(),
+            saw=f"{len(fake.calls)} call(s) of the function your code was given, after {seconds(within)}",
+            expected=f"at least {count}",
+            mistake="the function it was given is never called, or only after a long wait",
+        )
 
     async def outcome(self) -> Outcome:
         done, _ = await asyncio.wait([self.task], timeout=max(0.0, _budget_ends - real_perf_counter()))

@@ -28,7 +28,7 @@ from typing import Any
 from . import checks
 from .checks import expect, short
 from .sandbox import RemoteCall, SandboxEnded, current_sandbox
-from .timing import real_perf_counter, real_sleep, seconds, units
+from .timing import real_perf_counter, real_sleep, seconds, units, until
 
 HOST = "127.0.0.1"
 # How long a peer or client waits for what a correct partner does within milliseconds (a whole line, an echo,
@@ -149,9 +149,7 @@ class EchoPeer:
 
     async def until_ended(self, within: float = 2 * PATIENCE) -> None:
         """Wait until every connection has ended (closed by the client, or given up on by the peer)."""
-        deadline = real_perf_counter() + within
-        while any(conn.closed is None for conn in self.connections) and real_perf_counter() < deadline:
-            await real_sleep(0.002)
+        await until(lambda: all(conn.closed is not None for conn in self.connections), within)
 
     @property
     def lines(self) -> list[bytes]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from .fakes import FakeFetch
 from .sandbox import current_invocation, current_sandbox
-from .timing import real_perf_counter, real_sleep, units
+from .timing import units, until
 
 
 class Rendezvous(FakeFetch):
@@ -31,9 +31,7 @@ class Rendezvous(FakeFetch):
         return self.peak >= self.count
 
     async def _wait(self, delay: float) -> None:
-        deadline = real_perf_counter() + self.patience
-        while not self.met and real_perf_counter() < deadline:
-            await real_sleep(0.001)
+        await until(lambda: self.met, self.patience)
         await super()._wait(delay)
 
 
@@ -53,10 +51,7 @@ async def start_task_in_caller(fake: FakeFetch, key: Any, patience: float = unit
     invocation.channel.send(
         {"op": "spawn", "id": invocation.number, "call": codec.encode(fake), "args": codec.encode([key])}
     )
-    deadline = real_perf_counter() + patience
-    while len(fake.calls) == before and real_perf_counter() < deadline:  # the task reaches the judge a moment later
-        await real_sleep(0.001)
-    return len(fake.calls) > before
+    return await until(lambda: len(fake.calls) > before, patience)  # the task reaches the judge a moment later
 
 
 async def open_loops() -> int:

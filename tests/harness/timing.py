@@ -6,6 +6,7 @@
 import asyncio
 import os
 import time
+from collections.abc import Callable
 
 # Saved before any learner module is imported: a learner who replaces asyncio.sleep or a clock
 # changes nothing the instruments rely on.
@@ -46,3 +47,12 @@ class Stopwatch:
     def elapsed(self) -> float:
         end = self.stopped if self.stopped is not None else real_perf_counter()
         return end - self.started
+
+
+async def until(condition: Callable[[], bool], within: float) -> bool:
+    """Wait, on the real clock, until `condition()` holds or `within` has passed; whether it holds. What it waits
+    for is decided elsewhere (a fake's record, a call's end): this only bounds how long a check looks."""
+    deadline = real_perf_counter() + within
+    while not condition() and real_perf_counter() < deadline:
+        await real_sleep(0.001)
+    return condition()

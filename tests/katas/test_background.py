@@ -25,7 +25,7 @@ from harness import (
 from harness.cleanup import GatedFetch
 from harness.sandbox import RemoteObject
 from harness.spawned import ErrorLog, FailsWhenCancelled, job
-from harness.timing import real_perf_counter, real_sleep
+from harness.timing import until
 
 SETTLE = 20  # turns of the sandbox's loop for tasks just spawned or just ended to get there
 # A job's call reaches the judge within milliseconds of spawn; ten times a loaded machine's worst round trip.
@@ -72,16 +72,11 @@ async def length(tasks: RemoteObject):
 
 
 async def until_calls(fake: FakeFetch, count: int, within: float = AT_ONCE) -> bool:
-    deadline = real_perf_counter() + within
-    while len(fake.calls) < count and real_perf_counter() < deadline:
-        await real_sleep(0.002)
-    return len(fake.calls) >= count
+    return await until(lambda: len(fake.calls) >= count, within)
 
 
 async def until_ended(fake: FakeFetch, within: float = units(10)) -> None:
-    deadline = real_perf_counter() + within
-    while fake.running and real_perf_counter() < deadline:
-        await real_sleep(0.002)
+    await until(lambda: not fake.running, within)
     await settle(SETTLE)
 
 

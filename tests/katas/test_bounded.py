@@ -26,7 +26,6 @@ from harness.cleanup import GatedFetch
 from harness.fakes import describe_outcomes
 from harness.inputs import text
 from harness.readahead import OneShot
-from harness.timing import real_perf_counter, real_sleep
 
 # (key, delay in turns of the sandbox's loop): keys repeat, finish in every order, and include unicode.
 keyed_delays = st.lists(st.tuples(text(3), st.integers(0, 6)), max_size=10)
@@ -146,11 +145,9 @@ async def test_next_key_starts_when_any_call_ends(kata):
     # times what the six need, and it only bounds how long a wrong solution is given.
     fake = GatedFetch(gated={"slow"}, delay=2, ticks=True)
     call = KataCall(kata.fetch_limited(fake, ["slow", *fast], 3))
-    deadline = real_perf_counter() + units(10)
-    while real_perf_counter() < deadline and not call.task.done():
-        if sum(1 for each in fake.calls if each.key != "slow" and each.outcome == "returned") == len(fast):
-            break
-        await real_sleep(0.002)
+    await call.until(
+        lambda: sum(1 for each in fake.calls if each.key != "slow" and each.outcome == "returned") == len(fast)
+    )
     finished = [each.key for each in fake.calls if each.key != "slow" and each.outcome == "returned"]
     started = fake.keys
     fake.open()

@@ -15,7 +15,6 @@ from harness import KataCall, LoopErrors, expect, expect_no_leaked_tasks, same, 
 from harness.callbacks import FakeOperation
 from harness.inputs import values
 from harness.sandbox import current_sandbox
-from harness.timing import real_perf_counter, real_sleep
 
 # Turns of the sandbox's loop for the learner's code to reach its await after calling start.
 SETTLE = 10
@@ -90,9 +89,7 @@ async def test_outcome_before_start_returns(kata):
     result = object()
     operation = FakeOperation(early=(result, None))
     call = KataCall(kata.wait_callback(operation))
-    deadline = real_perf_counter() + units(10)
-    while not operation.deliveries and not call.task.done() and real_perf_counter() < deadline:
-        await real_sleep(0.002)
+    await call.until(lambda: bool(operation.deliveries))
     delivered = operation.deliveries[0] if operation.deliveries else None
     ended = delivered is not None and delivered.returned and await ended_within(call)
     if not ended:

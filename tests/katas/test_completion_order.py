@@ -24,7 +24,7 @@ from harness import (
 )
 from harness.inputs import text
 from harness.sandbox import RemoteObject, current_sandbox
-from harness.timing import real_perf_counter, real_sleep
+from harness.timing import real_perf_counter, until
 
 
 class Consumer(KataCall):
@@ -138,9 +138,7 @@ async def expect_cancelled(fake: FakeFetch, keys: list, after: str) -> None:
     """Each of these calls received CancelledError: the one proof that the generator cancelled it."""
     # A call cancelled and not waited for ends once its cancellation has reached the judge (a round trip): give it
     # 0.2 s, far longer than that, and far short of the 1 s (or never) an uncancelled call runs.
-    deadline = real_perf_counter() + units(2)
-    while any(call.key in keys for call in fake.running) and real_perf_counter() < deadline:
-        await real_sleep(0.001)
+    await until(lambda: not any(call.key in keys for call in fake.running), units(2))
     how = {call.key: call.outcome for call in fake.calls}
     states = [how.get(key, "never called") for key in keys]
     if "never called" in states:

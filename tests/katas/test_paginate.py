@@ -10,7 +10,7 @@ from harness import AtEnd, FakeFetch, LoopErrors, LoopWatch, Outcome, expect, ex
 from harness.inputs import text, values
 from harness.iteration import Consumer, stopped
 from harness.sandbox import current_sandbox
-from harness.timing import real_perf_counter, real_sleep, units
+from harness.timing import units, until
 
 # Every non-None token a test uses for pages 1, 2...: falsy ones first, as a `while token:` stops at them.
 TOKENS = [0, "", "page 2", 3, "page 4", 5, "page 6", 7]
@@ -84,9 +84,7 @@ async def expect_fetch_cancelled(pages: Pages, at_end: AtEnd, page: int, after: 
     state = at_end.outcome(token)
     # A fetch cancelled and not waited for ends once its cleanup has (20 ms): give it 0.2 s before saying whether
     # it was ever cancelled.
-    deadline = real_perf_counter() + units(2)
-    while any(call.key == token for call in pages.fake.running) and real_perf_counter() < deadline:
-        await real_sleep(0.001)
+    await until(lambda: not any(call.key == token for call in pages.fake.running), units(2))
     later = next((call.outcome for call in pages.fake.calls if call.key == token), "not called")
     if state == "not called":
         mistake = "the next page was not being fetched: start its fetch (in a task) before handing over the item"
@@ -261,9 +259,7 @@ async def test_cancelled_consumer_cancels_the_fetch(kata):
     expect_a_generator(consumer)
     first = await consumer.next_within(ITEM_WITHIN)
     waiting = consumer.step()
-    deadline = real_perf_counter() + units(10)
-    while len(pages.fake.calls) < 2 and not waiting.task.done() and real_perf_counter() < deadline:
-        await real_sleep(0.001)
+    await waiting.until(lambda: len(pages.fake.calls) >= 2)
     await current_sandbox().turns(3)
     was_waiting = not waiting.task.done()
     waiting.cancel()

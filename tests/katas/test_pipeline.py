@@ -25,7 +25,7 @@ from harness.fakes import describe_outcomes
 from harness.inputs import text
 from harness.readahead import ReadAheadSource
 from harness.sandbox import current_sandbox
-from harness.timing import real_perf_counter, real_sleep
+from harness.timing import until
 
 # (item, turns of the sandbox's loop its handling takes): items repeat, finish in every order, include unicode.
 handled_items = st.lists(st.tuples(text(3), st.integers(0, 4)), max_size=5)
@@ -63,11 +63,7 @@ async def test_first_item_finishes_last(kata):
     items = ["first", "second", "third"]
     handle = GatedFetch(gated={"first"}, delay=1, ticks=True)
     call = KataCall(kata.run_pipeline(ReadAheadSource(items), handle, workers=3, buffer=0))
-    deadline = real_perf_counter() + units(10)
-    while real_perf_counter() < deadline and not call.task.done():
-        if sum(1 for each in handle.calls if each.key != "first" and each.outcome == "returned") == 2:
-            break
-        await real_sleep(0.002)
+    await call.until(lambda: sum(1 for each in handle.calls if each.key != "first" and each.outcome == "returned") == 2)
     handle.open()
     outcome = await call.outcome()
     expect_one_result_per_input(outcome, handle, items, noun="item", function="handle")
@@ -112,9 +108,7 @@ async def test_workers_calls_at_once(kata):
     # bound on the calls needs to start a 4th (the room for 6 items in hand allows it 6).
     handle = GatedFetch()
     call = KataCall(kata.run_pipeline(ReadAheadSource(items), handle, workers=3, buffer=2))
-    deadline = real_perf_counter() + units(10)
-    while handle.in_flight < 3 and real_perf_counter() < deadline and not call.task.done():
-        await real_sleep(0.002)
+    await call.until(lambda: handle.in_flight >= 3)
     if not call.task.done():
         await current_sandbox().turns(20)
     held = handle.peak
@@ -148,9 +142,7 @@ async def test_backpressure_bounds_the_items_in_hand(kata):
         handle = GatedFetch()
         source = ReadAheadSource(items, finished_by=handle)
         call = KataCall(kata.run_pipeline(source, handle, workers=workers, buffer=buffer))
-        deadline = real_perf_counter() + units(10)
-        while handle.in_flight < workers and real_perf_counter() < deadline and not call.task.done():
-            await real_sleep(0.002)
+        await call.until(lambda handle=handle, workers=workers: handle.in_flight >= workers)
         if not call.task.done():
             await current_sandbox().turns(40)
         in_hand = source.backlog
@@ -183,11 +175,9 @@ async def test_next_item_starts_when_any_call_ends(kata):
     # hundreds of times what the six need; it only bounds how long a wrong solution is given.
     handle = GatedFetch(gated={"slow"}, delay=2, ticks=True)
     call = KataCall(kata.run_pipeline(ReadAheadSource(["slow", *fast]), handle, workers=3, buffer=1))
-    deadline = real_perf_counter() + units(10)
-    while real_perf_counter() < deadline and not call.task.done():
-        if sum(1 for each in handle.calls if each.key != "slow" and each.outcome == "returned") == len(fast):
-            break
-        await real_sleep(0.002)
+    await call.until(
+        lambda: sum(1 for each in handle.calls if each.key != "slow" and each.outcome == "returned") == len(fast)
+    )
     finished = [each.key for each in handle.calls if each.key != "slow" and each.outcome == "returned"]
     started = handle.keys
     handle.open()
@@ -342,9 +332,7 @@ async def test_handle_failure_stops_reading_and_cancels_the_others(kata):
         outcome = await run(at_end.watch(kata.run_pipeline(source, handle, workers=3, buffer=1)))
     # A read left running after the call ended takes SLOW_READ: give it time to hand out its item (none is left
     # running by code that stops reading, which is not kept waiting here at all).
-    deadline = real_perf_counter() + 2 * SLOW_READ
-    while any(each.ended is None for each in source.reads) and real_perf_counter() < deadline:
-        await real_sleep(0.005)
+    await until(lambda: all(each.ended is not None for each in source.reads), 2 * SLOW_READ)
     await settle()
     failed_at = next((each.ended for each in handle.calls if each.key == "bad"), None)
     late = [each.key for each in source.reads if each.outcome == "returned" and failed_at and each.ended > failed_at]

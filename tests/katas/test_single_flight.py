@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from harness import AtEnd, FakeFetch, KataCall, LoopErrors, expect, expect_no_leaked_tasks, run, settle, short, units
 from harness.cleanup import GatedFetch
 from harness.sandbox import RemoteObject
-from harness.timing import real_perf_counter, real_sleep
+from harness.timing import until
 
 # Turns of the sandbox's loop given to callers just started to reach their first wait (a correct get needs one).
 SETTLE = 20
@@ -157,9 +157,7 @@ async def test_different_keys_load_at_once(kata):
 
 async def _until_calls(load: FakeFetch, count: int, calls: list[KataCall]) -> bool:
     """Whether `load` has `count` calls within AT_ONCE (or every caller has ended first)."""
-    deadline = real_perf_counter() + AT_ONCE
-    while len(load.calls) < count and not all(call.task.done() for call in calls) and real_perf_counter() < deadline:
-        await real_sleep(0.002)
+    await until(lambda: len(load.calls) >= count or all(call.task.done() for call in calls), AT_ONCE)
     return len(load.calls) >= count
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from harness import FakeFetch, KataCall, expect, expect_no_leaked_tasks, run, same, seconds, short, units
 from harness.inputs import text
-from harness.timing import real_perf_counter, real_sleep
+from harness.timing import until
 
 TIMEOUT = units(2)
 # A fetch that would take 1.2 s: a solution that waits for it is 2.4x past the 0.5 s bound,
@@ -68,9 +68,7 @@ async def test_timed_out_fetch_is_cancelled(kata):
     # A fetch cancelled and not waited for ends once its cancellation has reached the judge (a round trip), and so
     # does the task in the learner's loop that waits on it: give it 0.2 s, far longer than that, and far short of
     # the 1.2 s an uncancelled fetch runs.
-    deadline = real_perf_counter() + units(2)
-    while fake.running and real_perf_counter() < deadline:
-        await real_sleep(0.001)
+    await until(lambda: not fake.running, units(2))
     await expect_no_leaked_tasks(after="the timeout")
     expect(
         len(fake.cancelled) == 1,
