@@ -106,6 +106,19 @@ def own_network_available() -> bool:
     return _own_network[0]
 
 
+def own_network() -> None:
+    """Move this process into a network namespace of its own, whose only interface is loopback (as root)."""
+    if hasattr(os, "unshare"):  # Python 3.12
+        os.unshare(os.CLONE_NEWNET)
+    else:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(0x40000000) != 0:  # CLONE_NEWNET
+            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
+    loopback_up()
+
+
 def loopback_up() -> None:
     """In a new network namespace, whose loopback starts down: bring it up (SIOCGIFFLAGS, SIOCSIFFLAGS)."""
     import fcntl

@@ -12,8 +12,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -22,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter
 
-from . import confine
+from . import confine, zygote
 from .curriculum import Kata, Workspace
 from .results import Check, KataResult
 
@@ -51,32 +49,6 @@ class Options:
 REPORT_CAP = 4 << 20  # bytes of report read from one kata's suite
 
 PLUGINS = ("harness.plugin", "pytest_asyncio.plugin", "pytest_timeout", "_hypothesis_pytestplugin")
-
-
-# The suite's process imports the slow part first (pytest, hypothesis, the plugins: most of a second), then
-# waits on stdin for what to grade. Watch mode keeps one ready, so grading starts the moment a file is saved.
-BOOT = """\
-import json, os, sys
-if os.environ.pop("KATA_OWN_NETWORK", None):
-    import grader.confine
-    grader.confine.loopback_up()
-import select
-request = None  # until read: a process booted ahead of need (watch mode) imports first, then waits for it
-if select.select([sys.stdin], [], [], 0)[0]:  # graded at once: the sandbox boots while pytest is imported
-    request = sys.stdin.readline()
-    if request:
-        os.environ.update(json.loads(request)["env"])
-import harness.sandbox
-harness.sandbox.boot_ahead()  # booted ahead of need, it waits to be told which module to import
-import pytest, hypothesis, pytest_asyncio.plugin, pytest_timeout, _hypothesis_pytestplugin
-if request is None:
-    request = sys.stdin.readline()
-if not request:
-    sys.exit(0)
-request = json.loads(request)
-os.environ.update(request["env"])
-sys.exit(pytest.main(request["args"]))
-"""
 
 
 def _arguments(suite: Path) -> list[str]:
@@ -109,22 +81,14 @@ class SuiteProcess:
         self.scratch = Path(tempfile.mkdtemp(prefix="kata-"))
         self._log = (self.scratch / "pytest.log").open("wb")
         report_read, report_write = os.pipe()
-        own_network = confine.own_network_available()
-        self.process = subprocess.Popen(
-            # Where the kernel allows it (as root), the kata's judge and sandbox share a network of their own,
-            # with loopback alone: the learner's code can connect to nothing else, whatever it does.
-            [*(["unshare", "--net", "--"] if own_network else []), sys.executable, "-c", BOOT],
+        # Where the kernel allows it (as root), the kata's judge and sandbox share a network of their own, with
+        # loopback alone: the learner's code can connect to nothing else, whatever it does.
+        self.process = zygote.Zygote.for_environment(_environment(options)).fork(
             cwd=self.scratch,
-            env={
-                **_environment(options),
-                "KATA_REPORT_FD": str(report_write),
-                **({"KATA_OWN_NETWORK": "1"} if own_network else {}),
-            },
-            stdin=subprocess.PIPE,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            pass_fds=(report_write,),
+            env=_environment(options),
+            log=self._log.fileno(),
+            report=report_write,
+            own_network=confine.own_network_available(),
         )
         os.close(report_write)
         self.report = bytearray()
@@ -185,10 +149,7 @@ class SuiteProcess:
         return (self.scratch / "pytest.log").read_text(errors="replace")
 
     def _kill(self) -> None:
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        self.process.kill()
         self.process.wait()
 
     def close(self) -> None:

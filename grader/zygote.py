@@ -1,0 +1,194 @@
+"""Suite processes forked from one that has already imported pytest, hypothesis and the plugins, instead of each
+importing them again (about a third of a second of CPU a kata, most of what grading a kata costs).
+
+The pattern is multiprocessing's forkserver, kept to what grading needs: the runner starts one zygote
+(`python -m grader.zygote`) and asks it for each kata's process, handing over the descriptors that process is to
+have (its stdin, its log, its report pipe) and a pipe on which the zygote writes its exit status once it has
+reaped it. The zygote never runs a suite: it only forks, and it stays single-threaded so that forking is safe.
+"""
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+REQUEST_CAP = 1 << 20
+
+
+class Forked:
+    """A suite process the zygote forked: what the runner needs of a `subprocess.Popen`."""
+
+    def __init__(self, pid: int, stdin, status: int) -> None:
+        self.pid = pid
+        self.stdin = stdin
+        self.returncode: int | None = None
+        self._status = status
+        self._exited = threading.Event()
+        threading.Thread(target=self._await_status, daemon=True).start()
+
+    def _await_status(self) -> None:
+        with os.fdopen(self._status, "rb") as stream:
+            reported = stream.read(32).strip()  # empty when the zygote itself died: the process is gone too
+        self.returncode = int(reported) if reported.lstrip(b"-").isdigit() else -signal.SIGKILL
+        self._exited.set()
+
+    def wait(self) -> int:
+        self._exited.wait()
+        return self.returncode
+
+    def kill(self) -> None:
+        """Its whole process group (it leads a session of its own), or the process alone if it has not made one
+        yet; never a process that has already exited, whose pid may have been reused."""
+        if self._exited.is_set():
+            return
+        for kill, target in ((os.killpg, self.pid), (os.kill, self.pid)):
+            try:
+                kill(target, signal.SIGKILL)
+            except ProcessLookupError:
+                continue
+
+
+class Zygote:
+    """One per environment the runner grades in (in practice one per grader process)."""
+
+    _started: dict[tuple, "Zygote"] = {}
+    _starting = threading.Lock()
+
+    @classmethod
+    def for_environment(cls, env: dict[str, str]) -> "Zygote":
+        key = tuple(sorted(env.items()))
+        with cls._starting:
+            zygote = cls._started.get(key)
+            if zygote is None or zygote.process.poll() is not None:
+                zygote = cls._started[key] = cls(env)
+            return zygote
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.channel, theirs = socket.socketpair()
+        self.process = subprocess.Popen(
+            # -P: nothing importable from the working folder; the grader comes from its install, as in the suites
+            [sys.executable, "-P", "-m", "grader.zygote", str(theirs.fileno())],
+            env=env,
+            pass_fds=(theirs.fileno(),),
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C in the learner's terminal is the grader's to handle
+        )
+        theirs.close()
+        self._asking = threading.Lock()
+
+    def fork(self, *, cwd: Path, env: dict[str, str], log: int, report: int, own_network: bool) -> Forked:
+        """A new suite process, reading its request from the returned `stdin`, writing its report to `report`."""
+        stdin_read, stdin_write = os.pipe()
+        status_read, status_write = os.pipe()
+        request = json.dumps({"cwd": str(cwd), "env": env, "own_network": own_network}).encode()
+        try:
+            with self._asking:
+                socket.send_fds(self.channel, [request], [stdin_read, status_write, log, report])
+                answer = self.channel.recv(32)
+        finally:
+            os.close(stdin_read)
+            os.close(status_write)
+        if not answer.strip().isdigit():
+            os.close(stdin_write)
+            os.close(status_read)
+            raise RuntimeError(f"the grader's suite process could not start (exit code {self.process.wait()})")
+        return Forked(int(answer), os.fdopen(stdin_write, "wb"), status_read)
+
+
+def serve(channel: socket.socket) -> tuple[dict, list[int]]:
+    """The zygote's loop: fork for each request and reap what it forked. Returns only in a forked child, with
+    its request and descriptors; the zygote itself exits when the runner closes the channel."""
+    statuses: dict[int, int] = {}  # pid -> where its exit status goes
+    wakeup_read, wakeup_write = os.pipe()
+    os.set_blocking(wakeup_write, False)
+    signal.set_wakeup_fd(wakeup_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # only to wake the loop: reaping is done below
+    while True:
+        ready, _, _ = select.select([channel, wakeup_read], [], [])
+        if wakeup_read in ready:
+            os.read(wakeup_read, 4096)
+            _reap(statuses)
+        if channel in ready:
+            message, descriptors, _, _ = socket.recv_fds(channel, REQUEST_CAP, 4)
+            if not message:
+                sys.exit(0)
+            pid = os.fork()
+            if pid == 0:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                signal.set_wakeup_fd(-1)
+                for descriptor in (wakeup_read, wakeup_write, channel.fileno(), *statuses.values()):
+                    os.close(descriptor)
+                return json.loads(message), descriptors
+            stdin, status, log, report = descriptors
+            for descriptor in (stdin, log, report):
+                os.close(descriptor)
+            statuses[pid] = status
+            channel.sendall(b"%d\n" % pid)
+
+
+def _reap(statuses: dict[int, int]) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if pid in statuses:
+            descriptor = statuses.pop(pid)
+            os.write(descriptor, b"%d\n" % os.waitstatus_to_exitcode(status))
+            os.close(descriptor)
+
+
+def become_suite(request: dict, descriptors: list[int]) -> None:
+    """In the forked child: the process the runner asked for, then the suite it is told to run."""
+    stdin, status, log, report = descriptors
+    os.close(status)
+    os.setsid()  # a session of its own: the runner kills its whole group, sandboxes and pools included
+    for target, source in ((0, stdin), (1, log), (2, log)):
+        os.dup2(source, target)
+    os.close(stdin)
+    os.close(log)
+    os.chdir(request["cwd"])
+    os.environ.clear()
+    os.environ.update(request["env"], KATA_REPORT_FD=str(report))
+    if request["own_network"]:
+        from . import confine
+
+        confine.own_network()
+    run_suite()
+
+
+def run_suite() -> None:
+    import pytest
+
+    import harness.sandbox
+
+    request = None  # until read: a process started ahead of need (watch mode) waits for it
+    if select.select([sys.stdin], [], [], 0)[0]:  # graded at once: the sandbox boots while pytest starts
+        request = sys.stdin.readline()
+        if request:
+            os.environ.update(json.loads(request)["env"])
+    harness.sandbox.boot_ahead()  # booted ahead of need, it waits to be told which module to import
+    if request is None:
+        request = sys.stdin.readline()
+    if not request:
+        sys.exit(0)
+    request = json.loads(request)
+    os.environ.update(request["env"])
+    sys.exit(pytest.main(request["args"]))
+
+
+if __name__ == "__main__":
+    import _hypothesis_pytestplugin  # noqa: F401  the slow part, imported once for every suite forked below
+    import hypothesis  # noqa: F401
+    import pytest  # noqa: F401
+    import pytest_asyncio.plugin  # noqa: F401
+    import pytest_timeout  # noqa: F401
+
+    become_suite(*serve(socket.socket(fileno=int(sys.argv[1]))))
