@@ -112,9 +112,12 @@ class SuiteProcess:
         self._reader.join(timeout=5)
         return parse_report(bytes(self.report))
 
-    def run(self, suite: Path, target: Path, time_limit: float) -> tuple[int, bool]:
-        """Grade `target` with `suite`; (exit code, whether the time limit killed it)."""
+    def run(self, suite: Path, target: Path, time_limit: float, category: str | None = None) -> tuple[int, bool]:
+        """Grade `target` with `suite` (only its checks of `category`, if named); (exit code, whether the time
+        limit killed it)."""
         env = {"KATA_TARGET": str(target), "KATA_NAME": suite.stem.removeprefix("test_")}
+        if category is not None:
+            env["KATA_CATEGORY"] = category
         request = {"args": _arguments(suite), "env": env}
         try:
             self.process.stdin.write((json.dumps(request) + "\n").encode())
@@ -196,8 +199,11 @@ def _ended_early(exit_code: int, check: str) -> str:
     )
 
 
-def grade(kata: Kata, target: Path, options: Options, *, process: SuiteProcess | None = None) -> KataResult:
-    """Grade one kata, in `process` if one was started ahead (it is used up), else in a new one."""
+def grade(
+    kata: Kata, target: Path, options: Options, *, process: SuiteProcess | None = None, category: str | None = None
+) -> KataResult:
+    """Grade one kata, in `process` if one was started ahead (it is used up), else in a new one; with only the
+    checks of `category`, if named (verify: is a wrong solution caught where it should be)."""
     suite = kata.suite(options.tests)
     if not suite.exists():
         if process is not None:
@@ -218,7 +224,7 @@ def grade(kata: Kata, target: Path, options: Options, *, process: SuiteProcess |
     started = perf_counter()
     time_limit = options.time_limit
     with process or SuiteProcess(options) as suite_process:
-        exit_code, timed_out = suite_process.run(suite, target.resolve(), time_limit)
+        exit_code, timed_out = suite_process.run(suite, target.resolve(), time_limit, category)
         lines = suite_process.report_lines()
         suite_process.kill_sandboxes(lines)
         try:

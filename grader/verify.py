@@ -1,6 +1,7 @@
 """`verify`: for kata authors, proof that katas are sound. The reference solution passes every run, with CPU
 load beside it if asked; the stub is "not started"; every other right solution (tests/right/KATA/*.py) passes;
-every wrong one (tests/wrong/KATA/*.py) fails, with a failing check in the category its CAUGHT_IN names."""
+every wrong one (tests/wrong/KATA/*.py) fails, with a failing check in the category its CAUGHT_IN names (only
+that category's checks are run for it: whether the others pass says nothing about it being caught)."""
 
 import ast
 import multiprocessing
@@ -8,6 +9,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -29,6 +31,14 @@ def caught_in(path: Path) -> str:
             if category in CATEGORIES:
                 return category
     raise ValueError(f"{path}: needs CAUGHT_IN = one of {', '.join(CATEGORIES)}")
+
+
+def _category_or_none(path: Path) -> str | None:
+    """Its CAUGHT_IN, or None when it has none (graded in full; `problems` then says what is missing)."""
+    try:
+        return caught_in(path)
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -100,23 +110,23 @@ def busy_processes(count: int):
 def check_soundness(katas: list[Kata], options: runner.Options, *, runs: int) -> list[Soundness]:
     """Grade everything verification needs, all katas' work in one pool."""
     reports = {kata.name: Soundness(kata, runs) for kata in katas}
-    work = []  # (kata, target folder, where the result goes)
+    work = []  # (kata, target folder, where the result goes, the only category graded or None)
     with tempfile.TemporaryDirectory(prefix="kata-verify-") as scratch:
         for kata in katas:
             report = reports[kata.name]
-            work += [(kata, options.workspace.solutions, report.reference.append) for _ in range(runs)]
-            work.append(
-                (kata, options.workspace.exercises, lambda result, report=report: setattr(report, "stub", result))
-            )
+            work += [(kata, options.workspace.solutions, report.reference.append, None) for _ in range(runs)]
+            work.append((kata, options.workspace.exercises, partial(setattr, report, "stub"), None))
             for bank, into in (("right", report.right), ("wrong", report.wrong)):
                 for path in sorted((options.tests / bank / kata.name).glob("*.py")):
                     target = Path(scratch) / bank / kata.name / path.stem
                     target.mkdir(parents=True)
                     (target / f"{kata.name}.py").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-                    work.append((kata, target, lambda result, into=into, path=path: into.__setitem__(path, result)))
+                    # A wrong solution is caught or not by its own category's checks: the others need not run.
+                    only = _category_or_none(path) if bank == "wrong" else None
+                    work.append((kata, target, partial(into.__setitem__, path), only))
         with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-            results = pool.map(lambda item: runner.grade(item[0], item[1], options), work)
-            for (_, _, deliver), result in zip(work, results, strict=False):
+            results = pool.map(lambda item: runner.grade(item[0], item[1], options, category=item[3]), work)
+            for (_, _, deliver, _), result in zip(work, results, strict=False):
                 deliver(result)
     return [reports[kata.name] for kata in katas]
 
