@@ -2,6 +2,10 @@
 scoring full marks: test_cli, the whole curriculum graded once, and test_solution_banks, each kata.)"""
 
 import pytest
+from here import WORKSPACE
+
+from grader import runner
+from grader.results import Status
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -28,3 +32,16 @@ def test_report_shape(katas, grade_json):
         assert CHECK_KEYS <= check.keys()
         assert check["category"] in CATEGORIES
         assert isinstance(check["passed"], bool) and isinstance(check["message"], str)
+
+
+def test_a_named_category_is_graded_alone(katas):
+    """`verify` grades a wrong solution with its CAUGHT_IN category's checks alone."""
+    kata = next(kata for kata in katas if kata.name == "task_group")
+    options = runner.Options(WORKSPACE, WORKSPACE.tests)
+    whole = runner.grade(kata, WORKSPACE.solutions, options)
+    alone = runner.grade(kata, WORKSPACE.solutions, options, category="exceptions")
+    assert {check.category for check in whole.checks} > {"exceptions"}
+    assert [check.name for check in alone.checks] == [
+        check.name for check in whole.checks if check.category == "exceptions"
+    ]
+    assert alone.status == Status.PASSED
