@@ -15,6 +15,7 @@ import contextlib
 import fcntl
 import ipaddress
 import os
+import re
 import resource
 import shutil
 import signal
@@ -242,12 +243,54 @@ def apply() -> None:
         writable=[Path(os.environ.get(WRITABLE, os.getcwd()))],
         side_socket=os.environ.get("KATA_SIDE_SOCKET", ""),
     )
+    _audit_direct_starts()
     sys.addaudithook(policy.hook)
     _confine_new_interpreters()
 
 
 # Prefixed to the program of every Python that multiprocessing starts from the sandbox.
 _WORKER_PRELUDE = "import grader.confine; grader.confine.apply(); "
+# Options of a Python started from the sandbox, as multiprocessing passes the sandbox's own on (-I among them:
+# isolated, nothing importable from the learner's folder before the prelude). No -W: it may import a module.
+_FLAGS = re.compile(r"-[BIsEPdqvbuROS]+")
+_X_OPTIONS = {"faulthandler", "tracemalloc", "importtime", "frozen_modules", "showrefcount", "utf8", "dev"}
+FRESH_IMPORTS_REFUSED = ("_posixsubprocess",)
+
+
+def starts_confined(argv) -> bool:
+    """Does this command line start Python isolated and confined before it runs anything of its own?"""
+    words = [os.fsdecode(word) for word in argv[1:]]
+    isolated = False
+    while words and words[0] != "-c":
+        word = words.pop(0)
+        if word == "-X" and words and words[0].split("=")[0] in _X_OPTIONS:
+            words.pop(0)
+        elif _FLAGS.fullmatch(word):
+            isolated |= "I" in word
+        else:
+            return False
+    return isolated and len(words) >= 2 and words[1].startswith(_WORKER_PRELUDE)
+
+
+def _audit_direct_starts() -> None:
+    """subprocess raises its audit event itself, then calls _posixsubprocess.fork_exec, which raises none: called
+    directly, it would start any program unseen. Every caller now gets one that raises the event first."""
+    import _posixsubprocess
+    import subprocess
+
+    fork_exec = _posixsubprocess.fork_exec
+    if getattr(fork_exec, "audited", False):
+        return
+
+    def audited_fork_exec(args, executable_list, *rest):
+        cwd, env = rest[2], rest[3]  # env: b"NAME=value" items, or None
+        environment = None if env is None else dict(item.split(b"=", 1) for item in env if b"=" in item)
+        for executable in executable_list:
+            sys.audit("subprocess.Popen", executable, list(args), cwd, environment)
+        return fork_exec(args, executable_list, *rest)
+
+    audited_fork_exec.audited = True
+    _posixsubprocess.fork_exec = subprocess._fork_exec = audited_fork_exec
 
 
 def _confine_new_interpreters() -> None:
@@ -293,14 +336,10 @@ class Policy:
             return self._open(*args[:3])
         if event.startswith("ctypes."):
             return "ctypes: the learner's code runs without it"
-        if event in ("subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn"):
-            program = args[0] if args else None
-            if program is not None and os.path.realpath(os.fsdecode(program)) not in self.python:
-                return f"starting the program {os.fsdecode(program)!r}: only Python itself may be started"
-            env = args[-1] if event != "os.spawn" else None
-            if isinstance(env, dict) and env.get(TOKEN, env.get(TOKEN.encode())) is None:
-                return "starting a program without the sandbox's environment"
-            return None
+        if event in ("subprocess.Popen", "os.exec", "os.posix_spawn"):
+            return self._start(args[0], args[1], args[-1])
+        if event == "import" and args and args[0] in FRESH_IMPORTS_REFUSED:
+            return f"importing {args[0]} afresh: it starts programs unseen"
         if event in ("os.kill", "os.killpg"):
             return self._signal(event, args[0])
         if event == "socket.connect":
@@ -309,6 +348,18 @@ class Policy:
             for path in args[:2]:
                 if isinstance(path, (str, bytes, os.PathLike)) and not self._may_write(path):
                     return f"changing {os.fsdecode(path)!r}: outside the sandbox's own folder"
+        return None
+
+    def _start(self, program, argv, env) -> str | None:
+        """Only Python itself, started as a process pool starts it from here: isolated, with the confinement
+        applied before it runs anything, in the sandbox's environment."""
+        program = program if program is not None else (argv[0] if argv else None)
+        if program is None or os.path.realpath(os.fsdecode(program)) not in self.python:
+            return f"starting the program {os.fsdecode(program or '')!r}: only Python itself may be started"
+        if isinstance(env, dict) and env.get(TOKEN, env.get(TOKEN.encode())) is None:
+            return "starting a program without the sandbox's environment"
+        if not starts_confined(argv or []):
+            return "starting Python other than as a process pool's worker (multiprocessing, concurrent.futures)"
         return None
 
     @staticmethod

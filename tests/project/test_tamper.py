@@ -82,6 +82,21 @@ ATTACKS = {
         "    worker.start()\n"
         "    worker.join()\n"
     ),
+    # A Python of its own, started without the sandbox's confinement, to write where the sandbox may not.
+    "starts_an_unconfined_python": (
+        "import subprocess, sys\n"
+        f"subprocess.run([sys.executable, '-c', \"open({str(PLUGIN)!r}, 'a').write('# forged')\"])\n"
+    ),
+    # The same, past the process pools' own starter (its original, kept in its closure) and subprocess's audit.
+    "starts_python_past_the_pool_starter": (
+        "import multiprocessing.util, sys, time\n"
+        "start = multiprocessing.util.spawnv_passfds.__closure__[0].cell_contents\n"
+        f"forge = \"open({str(PLUGIN)!r}, 'a').write('# forged')\"\n"
+        "start(sys.executable.encode(), [sys.executable, '-c', forge], ())\n"
+        "time.sleep(1)\n"
+    ),
+    # A fresh copy of the module that starts programs, whose functions nobody has wrapped.
+    "reimports_the_program_starter": ("import sys\ndel sys.modules['_posixsubprocess']\nimport _posixsubprocess\n"),
     # Thirty processes left behind, and a flood of output.
     "floods_and_forks": (
         "import os, sys, time\n"

@@ -2,11 +2,12 @@
 
 import asyncio
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
-from grader import wire
+from grader import confine, wire
 from grader.confine import Policy
 
 LENT = object()
@@ -136,6 +137,22 @@ def test_sandbox_policy_decisions(tmp_path):
     assert policy.decide("socket.connect", (FakeSocket(1), str(work / "judge.sock"))) is None
     assert "signalling" in policy.decide("os.kill", (1, 9))
     assert Path(work).exists()
+
+
+def test_python_starts_only_isolated_and_confined(tmp_path):
+    policy = Policy([], [tmp_path], "")
+    prelude = "import grader.confine; grader.confine.apply(); from multiprocessing.spawn import spawn_main"
+    pool_worker = [sys.executable, "-B", "-I", "-X", "utf8", "-c", prelude, "--multiprocessing-fork"]
+    assert policy.decide("subprocess.Popen", (sys.executable, pool_worker, None, None)) is None
+    assert policy.decide("os.posix_spawn", (sys.executable, pool_worker, {confine.TOKEN: "1"})) is None
+    for argv in (
+        [sys.executable, "-c", prelude],  # not isolated: the learner's folder comes first on the path
+        [sys.executable, "-I", "-c", "open('elsewhere', 'w')"],  # no confinement first
+        [sys.executable, "-I", "-W", "error::learner.Warning", "-c", prelude],  # -W imports a module first
+        [sys.executable, "-I", "script.py"],
+    ):
+        assert "Python other than" in policy.decide("os.exec", (sys.executable, argv, None)), argv
+    assert "afresh" in policy.decide("import", ("_posixsubprocess", None, [], [], []))
 
 
 class FakeSocket:
