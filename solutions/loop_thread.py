@@ -19,7 +19,6 @@ import asyncio
 import threading
 
 
-
 class LoopThread:
     """An event loop running in a thread of its own, to which sync code hands coroutines.
 
