@@ -62,19 +62,27 @@ def _handlers_removed(sender: SignalSender, how: str) -> None:
 async def _ready(call: KataCall, sender: SignalSender, handle: FakeFetch, count: int, jobs: FakeSource) -> None:
     """Until `count` handles have started and serve waits for its next job (or the jobs have ended), with its
     SIGTERM handler installed."""
-    installed = await sender.installed(AT_ONCE)
+    await call.until(lambda: sender.handled() and len(handle.calls) >= count, AT_ONCE)
+    await call.until(lambda: jobs.pending is not None or jobs.finished, AT_ONCE)
+    if call.task.done():
+        outcome = await call.outcome()  # a stub's NotImplementedError makes the kata "not started"
+        expect(
+            False,
+            saw=f"with {count} job(s) given and the next one not yet come, serve "
+            f"{outcome.describe().removeprefix('it ')}",
+            expected="serve to run until its jobs end or a signal comes",
+        )
     expect(
-        installed or call.task.done(),
+        sender.handled(),
         saw=f"no handler for SIGTERM {seconds(AT_ONCE)} after serve started",
         expected="handlers for SIGINT and SIGTERM, installed with loop.add_signal_handler",
         mistake="loop = asyncio.get_running_loop(), then loop.add_signal_handler(signal.SIGTERM, callback) (and the "
         "same for SIGINT) before taking jobs",
     )
-    await call.until(lambda: len(handle.calls) >= count and (jobs.pending is not None or jobs.finished), AT_ONCE)
     expect(
         len(handle.calls) >= count,
-        saw=f"{len(handle.calls)} handle(s) started for {count} job(s) given: {call.task.done() and 'serve ended'}",
-        expected=f"{count} handles running",
+        saw=f"{len(handle.calls)} handle(s) started {seconds(AT_ONCE)} after {count} job(s) were given",
+        expected=f"{count} handle(s) running",
     )
 
 
