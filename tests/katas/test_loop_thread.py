@@ -25,7 +25,7 @@ AT_ONCE = units(5)
 # The timeout given to call() in the timeout checks, and how long the timed-out coroutine's cleanup lasts once it
 # is cancelled: a call() that raises before that cleanup is over ends within milliseconds of the cancel (the
 # judge sees it end while the cleanup still runs); one that waits ends after it (the judge's own order).
-TIMEOUT = units(1)
+TIMEOUT = units(0.5)
 CLEANUP = units(1.5)
 # call(coro, timeout=0) with a coroutine of SLOW: raising at once takes milliseconds; waiting for the coroutine
 # takes SLOW. The bound, PROMPT, is 2x from SLOW and over 10x from a loaded machine's worst round trip.
@@ -81,7 +81,7 @@ def _on_its_own_loop(fake: WhereFetch) -> None:
 async def test_with_block_runs_coroutines(kata):
     """`with LoopThread() as runner:` gives the LoopThread; call() runs coroutines on its loop and returns their
     results, with or without a timeout."""
-    fake = WhereFetch(delay=units(0.5))
+    fake = WhereFetch(delay=units(0.2))
     runner = await made(kata)
     entered = await run(runner.method("__enter__").in_thread())
     expect(
@@ -102,7 +102,7 @@ async def test_with_block_runs_coroutines(kata):
     second = await run(runner.call.in_thread(job(fake, "b"), timeout=units(10)))
     expect(
         second.returned and same(second.value, fake.results("b")),
-        saw=f"call(coro, timeout={units(10):g}) with a coroutine of {seconds(units(0.5))} "
+        saw=f"call(coro, timeout={units(10):g}) with a coroutine of {seconds(units(0.2))} "
         f"{second.describe().removeprefix('it ')}",
         expected=f"the coroutine's result, {short(fake.results('b'))}",
     )
@@ -114,7 +114,7 @@ async def test_with_block_runs_coroutines(kata):
 async def test_submit_returns_a_future_at_once(kata):
     """submit() returns a concurrent.futures.Future while the coroutine still runs; its result() gives the
     coroutine's result."""
-    fake = FakeFetch(delay=units(2))
+    fake = FakeFetch(delay=units(1))
     at_submit = AtEnd(fake)
     runner = await started(kata)
     submitted = await run(at_submit.watch(runner.submit.in_thread(job(fake, "a"))))
@@ -125,7 +125,7 @@ async def test_submit_returns_a_future_at_once(kata):
     )
     expect(
         at_submit.outcome("a") in ("running", "not called"),
-        saw=f"submit(coro) returned only once the coroutine (of {seconds(units(2))}) had finished",
+        saw=f"submit(coro) returned only once the coroutine (of {seconds(units(1))}) had finished",
         expected="submit to return at once, the coroutine running on in the loop's thread",
         mistake="submit waited for the outcome (future.result()): that is call's job; submit returns the future",
     )
@@ -226,7 +226,7 @@ async def test_one_loop_lives_until_close(kata):
 @pytest.mark.category("correctness")
 async def test_close_leaves_no_thread_and_closes_the_loop(kata):
     """Once close() has returned, no thread it started is left and its event loop is closed."""
-    fake = WhereFetch(delay=units(0.5))
+    fake = WhereFetch(delay=units(0.2))
     threads = NewThreads()
     open_before = await open_loops()  # loops an earlier check left open do not count here
     runner = await started(kata)
@@ -334,7 +334,7 @@ async def test_timeout_zero_or_less_is_at_once(kata):
 async def test_errors_propagate(kata):
     """A coroutine's exception comes out of call(), and out of result() of the future submit() returned."""
     failure = Failure("the coroutine failed")
-    fake = FakeFetch(delay=units(0.5), errors={"bad": failure})
+    fake = FakeFetch(delay=units(0.2), errors={"bad": failure})
     runner = await started(kata)
     called = await run(runner.call.in_thread(job(fake, "bad")))
     submitted = await run(runner.submit.in_thread(job(fake, "bad")))

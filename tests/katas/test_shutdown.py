@@ -12,21 +12,33 @@ import signal
 
 import pytest
 
-from harness import AtEnd, FakeFetch, KataCall, LoopErrors, expect, expect_no_leaked_tasks, run, seconds, short, units
+from harness import (
+    AtEnd,
+    FakeFetch,
+    KataCall,
+    LoopErrors,
+    expect,
+    expect_no_leaked_tasks,
+    run,
+    seconds,
+    settle,
+    short,
+    units,
+)
+from harness.cleanup import GatedFetch
 from harness.fakes import describe_outcomes
 from harness.sandbox import SandboxEnded, current_sandbox
 from harness.signals import SignalSender
 from harness.sources import FakeSource, Release
 from harness.tasks import Rendezvous
-from harness.timing import real_sleep
 
 # What a correct serve does within milliseconds (start a handle, read the next job, install its handlers) the
 # check waits for up to AT_ONCE: ten times a loaded machine's worst round trip.
 AT_ONCE = units(5)
 # The grace period when a handle never ends: it is cancelled no sooner than GRACE after the signal; one cancelled
 # at once is cancelled within milliseconds (55 ms at worst on a loaded machine). The check's bound, EARLIEST, is 2x
-# from GRACE and 3x from that worst.
-GRACE = units(3)
+# from GRACE and over 2x from that worst.
+GRACE = units(2.5)
 EARLIEST = GRACE / 2
 # Handles that end QUICK after the signal, with a long grace period LONG_GRACE: a correct serve returns right after
 # them; one that sits out the whole grace period takes LONG_GRACE. PROMPT is 4x from QUICK and 2.5x from LONG_GRACE.
@@ -92,6 +104,14 @@ async def _ready(call: KataCall, sender: SignalSender, handle: FakeFetch, count:
     )
 
 
+async def acted_on(sender: SignalSender) -> None:
+    """Until serve's handler has run for the signal just sent, and anything it did at once has reached the judge:
+    the kernel delivers a pending signal to the sandbox before it reads anything more, its handler is called
+    within a few turns of its loop, and each ping is answered after what the loop sent before it."""
+    await current_sandbox().turns(SETTLE)
+    await settle()
+
+
 async def _ended(call: KataCall, sender: SignalSender):
     """The call's outcome; a process that ended on the judge's signal fails the check, saying why."""
     try:
@@ -114,7 +134,7 @@ async def test_runs_every_job_and_returns_0(kata):
     for items in (["a", "b", "c"], []):
         sender = SignalSender()
         jobs = jobs_of(items)
-        handle = FakeFetch(delay=units(0.5))
+        handle = FakeFetch(delay=units(0.3))
         at_end = AtEnd(handle)
         outcome = await run(at_end.watch(kata.serve(jobs, handle, grace=units(10))))
         expect(
@@ -175,7 +195,7 @@ async def test_a_failing_handle_stops_nothing(kata):
     """A handle that raises does not stop the others, its exception is retrieved, and serve returns 1."""
     failure = Failure("handle b failed")
     jobs = jobs_of(["a", "b", "c"])
-    handle = FakeFetch(delays={"a": units(1), "b": units(0.2), "c": units(1)}, errors={"b": failure})
+    handle = FakeFetch(delays={"a": units(0.5), "b": units(0.1), "c": units(0.5)}, errors={"b": failure})
     async with LoopErrors() as errors:
         outcome = await run(kata.serve(jobs, handle, grace=units(10)))
     expect(
@@ -207,12 +227,15 @@ async def test_signal_gives_grace_then_cancels(kata):
     left is cancelled once the grace period is over; serve returns 1."""
     sender = SignalSender()
     jobs = jobs_of(["quick", "stuck"], then="wait")
-    handle = FakeFetch(delays={"quick": QUICK, "stuck": math.inf})
+    handle = GatedFetch(gated={"quick"}, delays={"stuck": math.inf})
     at_end = AtEnd(handle)
     async with LoopErrors() as errors:
         call = KataCall(at_end.watch(kata.serve(jobs, handle, grace=GRACE)))
         await _ready(call, sender, handle, 2, jobs)
         sent = sender.send(signal.SIGTERM)
+        # The quick handle ends only once serve has acted on the signal: one that cancels at once has done so.
+        await acted_on(sender)
+        handle.open()
         outcome = await _ended(call, sender)
     stuck = next(c for c in handle.calls if c.key == "stuck")
     after = None if stuck.cancel_arrived is None else stuck.cancel_arrived - sent.at
@@ -223,7 +246,7 @@ async def test_signal_gives_grace_then_cancels(kata):
     )
     expect(
         at_end.outcome("quick") == "returned",
-        saw=f"the handle that needed {seconds(QUICK)} more was {at_end.outcome('quick')} when serve returned",
+        saw=f"the handle that finished soon after the signal was {at_end.outcome('quick')} when serve returned",
         expected=f"it to finish: the grace period is {seconds(GRACE)}",
         mistake="the handles are cancelled as soon as the signal comes: give them up to `grace` seconds first "
         "(asyncio.wait(tasks, timeout=grace))",
@@ -275,18 +298,20 @@ async def test_second_signal_is_ignored(kata):
     """A second signal during the grace period changes nothing: the handle still gets the rest of its grace."""
     sender = SignalSender()
     jobs = jobs_of(["slow"], then="wait")
-    handle = FakeFetch(delay=units(2))
+    handle = GatedFetch()
     at_end = AtEnd(handle)
-    call = KataCall(at_end.watch(kata.serve(jobs, handle, grace=units(6))))
+    call = KataCall(at_end.watch(kata.serve(jobs, handle, grace=LONG_GRACE)))
     await _ready(call, sender, handle, 1, jobs)
     sender.send(signal.SIGTERM)
-    await real_sleep(units(0.5))
+    await acted_on(sender)
     sender.send(signal.SIGINT)
+    await acted_on(sender)  # the handle ends only once serve has acted on both signals
+    handle.open()
     outcome = await _ended(call, sender)
     expect(
         outcome.returned and outcome.value == 0 and at_end.outcome("slow") == "returned",
-        saw=f"SIGTERM, then SIGINT {seconds(units(0.5))} later, while a handle needing {seconds(units(2))} ran "
-        f"with a grace period of {seconds(units(6))}: {outcome.describe()}; the handle was {at_end.outcome('slow')}",
+        saw=f"SIGTERM, then SIGINT, while a handle ran that finished soon after, with a grace period of "
+        f"{seconds(LONG_GRACE)}: {outcome.describe()}; the handle was {at_end.outcome('slow')}",
         expected="the handle to finish within its grace period, and 0",
         mistake="a second signal cuts the grace period short (or restarts the shutdown): once stopping has begun, "
         "further signals must change nothing",
