@@ -49,3 +49,20 @@ class WhereFetch(FakeFetch):
         sandbox = current_sandbox()
         self.on_main.append(invocation is not None and invocation.channel is sandbox.main)
         return super().__call__(key)
+
+
+def call_in_caller(function: Any, *args: Any) -> None:
+    """Inside the body of a judge's async function that the learner's code awaited on an event loop of its own
+    (as harness.tasks.start_task_in_caller): have that loop's thread call `function(*args)` at once, where
+    `function` is an object of the sandbox's (a RemoteObject, e.g. a learner's bound method) and `args` may hold
+    calls made there (grader.wire.Call). It is the sandbox's "spawn": the call is made in the loop's thread,
+    inside the stand-in of the judge's function, to start a task of what it returns. Code that refuses to be
+    called there raises, and its exception comes out of the stand-in, ending the judge's function's call there
+    with it (the judge's body is then cancelled); code that blocks holds that loop's thread."""
+    invocation = current_invocation()
+    if invocation is None or invocation.channel is invocation.channel.sandbox.main:
+        raise RuntimeError("call_in_caller works in a judge's function called from a learner's own loop")
+    codec = invocation.channel.sandbox.codec
+    invocation.channel.send(
+        {"op": "spawn", "id": invocation.number, "call": codec.encode(function), "args": codec.encode(list(args))}
+    )

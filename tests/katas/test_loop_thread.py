@@ -13,11 +13,11 @@ import math
 import pytest
 
 from grader.wire import Call
-from harness import AtEnd, FakeFetch, expect, run, same, seconds, short, units
+from harness import AtEnd, FakeFetch, KataCall, expect, run, same, seconds, short, units
 from harness.sandbox import RemoteObject
 from harness.spawned import job
 from harness.tasks import Rendezvous, open_loops, start_task_in_caller
-from harness.threads import NewThreads, WhereFetch
+from harness.threads import NewThreads, WhereFetch, call_in_caller
 from harness.timing import until
 
 # A job's call reaches the judge within milliseconds of being handed over; ten times a loaded machine's worst.
@@ -31,6 +31,13 @@ CLEANUP = units(1.5)
 # takes SLOW. The bound, PROMPT, is 2x from SLOW and over 10x from a loaded machine's worst round trip.
 SLOW = units(10)
 PROMPT = units(5)
+
+
+REFUSE_IN_THREAD = (
+    "call() blocks its thread until the coroutine is done, and in the loop's own thread that coroutine can never "
+    "run: compare threading.current_thread() (or get_ident()) with the loop's thread, close the coroutine and raise "
+    "RuntimeError"
+)
 
 
 class Failure(Exception):
@@ -405,3 +412,42 @@ async def test_refuses_after_close(kata):
         saw=f"coroutines handed over after close() ran: {short(fake.keys)}",
         expected="nothing to run after close()",
     )
+
+
+@pytest.mark.category("exceptions")
+async def test_refuses_a_call_from_its_own_thread(kata):
+    """call() made from the loop's own thread (inside a coroutine it runs) raises RuntimeError at once and closes
+    the coroutine it was given, instead of waiting for ever; the loop goes on working."""
+    fake = FakeFetch(delay=units(0.2))
+    runner = await started(kata)
+    bound = await run(runner.method("__getattribute__").in_thread("call"))
+    expect(bound.returned, saw=f"runner.call {bound.describe()}", expected="the method call")
+
+    async def calls_back():
+        call_in_caller(bound.value, job(fake, "inner"))  # runner.call(coro), in the loop's own thread
+        await asyncio.get_running_loop().create_future()  # until that raises there (and this is cancelled)
+
+    call = KataCall(runner.call.in_thread(Call(calls_back)))
+    await call.until(lambda: False, AT_ONCE)
+    expect(
+        call.task.done(),
+        saw=f"a coroutine running on the loop called runner.call(coro), which had not returned {seconds(AT_ONCE)} "
+        "later: the loop's thread waits for a coroutine that only that thread could run",
+        expected="RuntimeError from that call(), at once",
+        mistake=REFUSE_IN_THREAD,
+    )
+    outcome = await call.outcome()
+    expect(
+        isinstance(outcome.error, RuntimeError) and not fake.calls,
+        saw=f"a coroutine running on the loop called runner.call(coro): {outcome.describe()}"
+        + ("; the inner coroutine ran" if fake.calls else ""),
+        expected="RuntimeError from that call(), without running the coroutine",
+        mistake=REFUSE_IN_THREAD,
+    )
+    after = await run(runner.call.in_thread(job(fake, "after")))
+    expect(
+        after.returned and same(after.value, fake.results("after")),
+        saw=f"call(coro) afterwards, from another thread: {after.describe()}",
+        expected="the loop to go on working",
+    )
+    await closed(runner)
