@@ -77,7 +77,7 @@ async def closed(runner: RemoteObject, what: str = "close()") -> None:
 def _on_its_own_loop(fake: WhereFetch) -> None:
     expect(
         bool(fake.on_main) and not any(fake.on_main),
-        saw="the coroutine ran on the event loop of the thread that called"
+        saw="the coroutine ran on the grader's own event loop, not on a loop of the LoopThread's"
         if any(fake.on_main)
         else "the coroutine never ran",
         expected="the coroutine run on the LoopThread's own event loop, in its own thread",
