@@ -266,6 +266,7 @@ async def test_signal_gives_grace_then_cancels(kata):
     )
     errors.expect_none()
     _handlers_removed(sender, "returned after a signal")
+    await expect_no_leaked_tasks(after="serve returned after a signal")
 
 
 @pytest.mark.category("timeout")
@@ -291,6 +292,7 @@ async def test_returns_as_soon_as_handles_finish(kata):
         else None,
     )
     _handlers_removed(sender, "returned after a signal")
+    await expect_no_leaked_tasks(after="serve returned after a signal")
 
 
 @pytest.mark.category("timeout")
@@ -316,6 +318,7 @@ async def test_second_signal_is_ignored(kata):
         mistake="a second signal cuts the grace period short (or restarts the shutdown): once stopping has begun, "
         "further signals must change nothing",
     )
+    await expect_no_leaked_tasks(after="serve returned after two signals")
 
 
 @pytest.mark.category("timeout")
@@ -357,6 +360,7 @@ async def test_signal_after_the_jobs_ended(kata):
         "or a signal, whichever comes first",
     )
     _handlers_removed(sender, "returned after a signal")
+    await expect_no_leaked_tasks(after="serve returned after a signal")
 
 
 @pytest.mark.category("exceptions")
