@@ -22,6 +22,9 @@ from harness.timing import until
 
 # A job's call reaches the judge within milliseconds of being handed over; ten times a loaded machine's worst.
 AT_ONCE = units(5)
+# A thread that has ended its work (the sandbox's, that made a plain call) is gone within milliseconds; one left
+# running never is. How long the check looks for them to be gone:
+THREADS_END = units(10)
 # The timeout given to call() in the timeout checks, and how long the timed-out coroutine's cleanup lasts once it
 # is cancelled: a call() that raises before that cleanup is over ends within milliseconds of the cancel (the
 # judge sees it end while the cleanup still runs); one that waits ends after it (the judge's own order).
@@ -242,10 +245,10 @@ async def test_close_leaves_no_thread_and_closes_the_loop(kata):
     expect(outcome.returned, saw=f"call(coro) {outcome.describe()}", expected="the coroutine's result")
     _on_its_own_loop(fake)
     await closed(runner)
-    gone = await threads.gone(AT_ONCE)
+    gone = await threads.gone(THREADS_END)
     expect(
         gone,
-        saw=f"{len(threads.now())} thread(s) started since LoopThread() still alive {seconds(AT_ONCE)} after "
+        saw=f"{len(threads.now())} thread(s) started since LoopThread() still alive {seconds(THREADS_END)} after "
         f"close() returned ({len(running)} while it ran)",
         expected="close() to stop the loop and join its thread (and the loop's executor threads) before returning",
         mistake="the loop is never stopped (loop.stop() called from another thread does not wake it: use "

@@ -17,6 +17,7 @@ from harness import (
     FakeFetch,
     KataCall,
     LoopErrors,
+    LoopWatch,
     expect,
     expect_no_leaked_tasks,
     run,
@@ -229,7 +230,7 @@ async def test_signal_gives_grace_then_cancels(kata):
     jobs = jobs_of(["quick", "stuck"], then="wait")
     handle = GatedFetch(gated={"quick"}, delays={"stuck": math.inf})
     at_end = AtEnd(handle)
-    async with LoopErrors() as errors:
+    async with LoopErrors() as errors, LoopWatch() as watch:
         call = KataCall(at_end.watch(kata.serve(jobs, handle, grace=GRACE)))
         await _ready(call, sender, handle, 2, jobs)
         sent = sender.send(signal.SIGTERM)
@@ -265,6 +266,7 @@ async def test_signal_gives_grace_then_cancels(kata):
         mistake="stop taking jobs when the signal comes: cancel the task that reads them",
     )
     errors.expect_none()
+    watch.expect_free()
     _handlers_removed(sender, "returned after a signal")
     await expect_no_leaked_tasks(after="serve returned after a signal")
 
