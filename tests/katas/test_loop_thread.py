@@ -14,6 +14,7 @@ import pytest
 
 from grader.wire import Call
 from harness import AtEnd, FakeFetch, KataCall, expect, run, same, seconds, short, units
+from harness.cleanup import GatedFetch
 from harness.sandbox import RemoteObject
 from harness.spawned import job
 from harness.tasks import Rendezvous, open_loops, start_task_in_caller
@@ -77,6 +78,25 @@ async def closed(runner: RemoteObject, what: str = "close()") -> None:
     expect(outcome.returned, saw=f"{what} {outcome.describe().removeprefix('it ')}", expected=f"{what} to return")
 
 
+async def submit_at_once(runner: RemoteObject, coro) -> RemoteObject:
+    """runner.submit(coro), which must return at once (the coroutine given never ends before the check says so)."""
+    call = KataCall(runner.submit.in_thread(coro))
+    await call.until(lambda: False, AT_ONCE)
+    expect(
+        call.task.done(),
+        saw=f"submit(coro) had not returned {seconds(AT_ONCE)} later, the coroutine still running",
+        expected="submit to return at once, the coroutine running on in the loop's thread",
+        mistake="submit waited for the outcome (future.result()): that is call's job; submit returns the future",
+    )
+    outcome = await call.outcome()
+    expect(
+        outcome.returned and isinstance(outcome.value, RemoteObject),
+        saw=f"submit(coro) {outcome.describe().removeprefix('it ')}",
+        expected="a concurrent.futures.Future",
+    )
+    return outcome.value
+
+
 def _on_its_own_loop(fake: WhereFetch) -> None:
     expect(
         bool(fake.on_main) and not any(fake.on_main),
@@ -124,22 +144,11 @@ async def test_with_block_runs_coroutines(kata):
 async def test_submit_returns_a_future_at_once(kata):
     """submit() returns a concurrent.futures.Future while the coroutine still runs; its result() gives the
     coroutine's result."""
-    fake = FakeFetch(delay=units(1))
-    at_submit = AtEnd(fake)
+    fake = GatedFetch()  # the coroutine ends only once the check has seen submit() return
     runner = await started(kata)
-    submitted = await run(at_submit.watch(runner.submit.in_thread(job(fake, "a"))))
-    expect(
-        submitted.returned and isinstance(submitted.value, RemoteObject),
-        saw=f"submit(coro) {submitted.describe().removeprefix('it ')}",
-        expected="a concurrent.futures.Future",
-    )
-    expect(
-        at_submit.outcome("a") in ("running", "not called"),
-        saw=f"submit(coro) returned only once the coroutine (of {seconds(units(1))}) had finished",
-        expected="submit to return at once, the coroutine running on in the loop's thread",
-        mistake="submit waited for the outcome (future.result()): that is call's job; submit returns the future",
-    )
-    result = await run(submitted.value.result.in_thread(units(10)))
+    future = await submit_at_once(runner, job(fake, "a"))
+    fake.open()
+    result = await run(future.result.in_thread(units(10)))
     expect(
         result.returned and same(result.value, fake.results("a")),
         saw=f"future.result() {result.describe().removeprefix('it ')}",
@@ -153,7 +162,7 @@ async def test_submit_returns_a_future_at_once(kata):
 @pytest.mark.category("concurrency")
 async def test_submitted_coroutines_run_at_once(kata):
     """Three coroutines submitted from three threads at once all run at the same time on the one loop."""
-    rendezvous = Rendezvous(3, patience=units(5), delay=0)
+    rendezvous = Rendezvous(3, patience=units(3), delay=0)
     runner = await started(kata)
     submitted = await asyncio.gather(*(run(runner.submit.in_thread(job(rendezvous, key))) for key in "abc"))
     futures = [outcome.value for outcome in submitted if outcome.returned]
@@ -177,7 +186,7 @@ async def test_submitted_coroutines_run_at_once(kata):
 @pytest.mark.category("concurrency")
 async def test_calls_from_two_threads_run_at_once(kata):
     """Two threads call() at the same time: both coroutines run at once on the one loop."""
-    rendezvous = Rendezvous(2, patience=units(5), delay=0)
+    rendezvous = Rendezvous(2, patience=units(3), delay=0)
     runner = await started(kata)
     outcomes = await asyncio.gather(*(run(runner.call.in_thread(job(rendezvous, key))) for key in "ab"))
     await closed(runner)
@@ -372,14 +381,9 @@ async def test_cancelling_the_future_cancels_the_coroutine(kata):
     """Cancelling the future submit() returned cancels the coroutine on the loop."""
     fake = FakeFetch(delay=math.inf)
     runner = await started(kata)
-    submitted = await run(runner.submit.in_thread(job(fake, "a")))
-    expect(
-        submitted.returned and isinstance(submitted.value, RemoteObject),
-        saw=f"submit(coro) {submitted.describe().removeprefix('it ')}",
-        expected="a concurrent.futures.Future",
-    )
+    future = await submit_at_once(runner, job(fake, "a"))
     await until(lambda: bool(fake.calls), AT_ONCE)
-    cancel = await run(submitted.value.cancel.in_thread())
+    cancel = await run(future.cancel.in_thread())
     reached = await until(lambda: bool(fake.calls) and fake.calls[0].outcome == "cancelled", AT_ONCE)
     state = fake.calls[0].outcome if fake.calls else "not called"
     expect(
