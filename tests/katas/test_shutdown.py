@@ -87,8 +87,8 @@ async def _ready(call: KataCall, sender: SignalSender, handle: FakeFetch, count:
         outcome = await call.outcome()  # a stub's NotImplementedError makes the kata "not started"
         expect(
             False,
-            saw=f"with {count} job(s) given and the next one not yet come, serve "
-            f"{outcome.describe().removeprefix('it ')}",
+            saw=f"serve {outcome.describe().removeprefix('it ')}, before the judge sent any signal, while "
+            f"{count} handle(s) it started still ran",
             expected="serve to run until its jobs end or a signal comes",
         )
     expect(
@@ -135,25 +135,31 @@ async def test_runs_every_job_and_returns_0(kata):
     for items in (["a", "b", "c"], []):
         sender = SignalSender()
         jobs = jobs_of(items)
-        handle = FakeFetch(delay=units(0.3))
+        handle = GatedFetch()  # the handles finish only once serve has read the end of the jobs and acted on it
         at_end = AtEnd(handle)
-        outcome = await run(at_end.watch(kata.serve(jobs, handle, grace=units(10))))
+        call = KataCall(at_end.watch(kata.serve(jobs, handle, grace=units(10))))
+        await call.until(
+            lambda jobs=jobs, handle=handle, items=items: jobs.finished and len(handle.calls) >= len(items), AT_ONCE
+        )
+        await current_sandbox().turns(SETTLE)
+        early = call.task.done() and bool(items)
+        handle.open()
+        outcome = await call.outcome()
         expect(
-            outcome.returned and outcome.value == 0,
-            saw=f"with jobs {short(items)} and handles that all finish, {outcome.describe()}",
-            expected="0",
+            outcome.returned and outcome.value == 0 and not early,
+            saw=f"serve {outcome.describe().removeprefix('it ')} as soon as the jobs ended, while the handles "
+            f"still ran (they were then {describe_outcomes(handle.calls)})"
+            if early
+            else f"with jobs {short(items)} and handles that all finish, {outcome.describe()}",
+            expected="serve to wait for every running handle once the jobs have ended, then 0",
+            mistake="the jobs ending is not the end: await the handles' tasks (asyncio.wait or gather) before returning"
+            if early
+            else None,
         )
         expect(
-            handle.keys == items,
-            saw=f"handle called with {short(handle.keys)}",
-            expected=f"once per job, in the order they came: {short(items)}",
-        )
-        expect(
-            not at_end.running_keys,
-            saw=f"serve returned while handles for {short(at_end.running_keys)} still ran",
-            expected="serve to wait for every running handle once the jobs have ended",
-            mistake="the jobs ending is not the end: await the handles' tasks (asyncio.wait or gather) before "
-            "returning",
+            handle.keys == items and at_end.outcomes(handle) == ["returned"] * len(items),
+            saw=f"handle called with {short(handle.keys)}: {describe_outcomes(handle.calls)}",
+            expected=f"once per job, in the order they came ({short(items)}), each run to its end",
         )
         _handlers_removed(sender, "returned")
     await expect_no_leaked_tasks(after="serve returned")
