@@ -3,7 +3,9 @@
 Instruments for one kind of kata live in modules of their own: blocking (plain functions for worker threads,
 CPU work in the loop's thread), processes (process pools), network (streams), cleanup (gated fakes), racing
 (orders in turns of the sandbox's loop), scripted (simulated time), timeline (scenes of many callers on simulated
-time), resources (connections, a store), tasks (rendezvous, tasks on the learner's loop, event loops left open).
+time), resources (connections, a store), tasks (rendezvous, tasks on the learner's loop, event loops left open),
+threads (the sandbox's threads in /proc, calls from a learner's own loop), signals (signals the judge sends, handlers
+the kernel sees).
 """
 
 from .checks import KataCall, LoopErrors, Outcome, expect, expect_no_leaked_tasks, leaves, run, same, settle, short

@@ -1,0 +1,58 @@
+"""Only SIGTERM gets a handler: SIGINT (Ctrl-C) still raises KeyboardInterrupt wherever the code is."""
+
+import asyncio
+import signal
+
+CAUGHT_IN = "timeout"
+
+SIGNALS = (signal.SIGTERM,)  # what a process manager sends
+
+
+async def serve(jobs, handle, *, grace: float) -> int:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in SIGNALS:
+        loop.add_signal_handler(signum, stop.set)  # a second signal sets it again: nothing more
+    handles = set()
+    troubled = False
+
+    def ended(task):
+        nonlocal troubled
+        handles.discard(task)
+        if task.cancelled() or task.exception() is not None:  # the exception is retrieved here
+            troubled = True
+
+    async def take():
+        async for job in jobs:
+            task = asyncio.create_task(handle(job))
+            handles.add(task)
+            task.add_done_callback(ended)
+
+    reader = asyncio.create_task(take())
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({reader, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if not reader.done():  # a signal: the pending read is cancelled
+            reader.cancel()
+            await asyncio.wait({reader})
+        elif reader.exception() is not None:
+            raise reader.exception()
+        while handles and not stop.is_set():  # the jobs ended: wait for the handles, or a signal
+            await asyncio.wait({stopped, *handles}, return_when=asyncio.FIRST_COMPLETED)
+        if handles:  # a signal came: the grace period, then cancel what is left
+            await asyncio.wait(handles, timeout=grace)
+            for task in handles:
+                task.cancel()
+            if handles:
+                await asyncio.wait(handles)
+        return 1 if troubled else 0
+    finally:
+        try:
+            # Whichever way it ends (cancelled, or jobs raised): nothing left running, no grace.
+            leftover = {reader, stopped, *handles}
+            for task in leftover:
+                task.cancel()
+            await asyncio.wait(leftover)
+        finally:
+            for signum in SIGNALS:
+                loop.remove_signal_handler(signum)
