@@ -21,7 +21,8 @@ class Client:
                 # drain() returns once the transport's writing is not paused: only then is a line handed over.
                 # The line stays in the outbox (and counts as waiting) until then.
                 await self.writer.drain()
-                self.writer.write(self.lines.popleft())
+                if self.lines:  # none when the client was disconnected meanwhile
+                    self.writer.write(self.lines.popleft())
                 if not self.lines:
                     self.waiting.clear()
         except ConnectionError:  # the connection is gone: the client's handler cleans up
