@@ -250,6 +250,44 @@ async def test_relays_to_the_others(kata):
 
 
 @pytest.mark.category("correctness")
+async def test_two_clients_with_one_name(kata):
+    """Two clients may give the same name: each is a client of its own, getting the others' lines, never its own."""
+    async with chatting(kata) as chat, clients(chat, "ann", "bob", "bob") as (ann, first, second):
+        await ann.send(b"hi bobs\n")
+        await asyncio.gather(first.until_line(b"ann: hi bobs\n"), second.until_line(b"ann: hi bobs\n"))
+        expect(
+            b"ann: hi bobs\n" in first.lines and b"ann: hi bobs\n" in second.lines,
+            saw=f"two clients named bob; ann sent b'hi bobs\\n': the first bob got {saw_lines(first)}, the second "
+            f"{saw_lines(second)}{await chat.crashed()}",
+            expected="b'ann: hi bobs\\n' to both",
+            mistake="clients are kept in a dict by name: the second bob replaced the first. Key them by connection "
+            "(the writer), or keep a list",
+        )
+        await first.send(b"I'm the first\n")
+        await asyncio.gather(ann.until_line(b"bob: I'm the first\n"), second.until_line(b"bob: I'm the first\n"))
+        await ann.send(b"done\n")
+        await asyncio.gather(first.until_line(b"ann: done\n"), second.until_line(b"ann: done\n"))
+        wanted = {
+            "ann": (ann, [b"bob: I'm the first\n"]),
+            "the first bob": (first, [b"ann: hi bobs\n", b"ann: done\n"]),
+            "the second bob": (second, [b"ann: hi bobs\n", b"bob: I'm the first\n", b"ann: done\n"]),
+        }
+        for who, (client, lines) in wanted.items():
+            expect(
+                client.lines == lines,
+                saw=f"the first bob sent b\"I'm the first\\n\", then ann b'done\\n': {who} got {saw_lines(client)}"
+                f"{await chat.crashed()}",
+                expected=f"exactly {short(lines)}",
+                mistake="the sender is told apart by its name, not by its connection: a line is not sent to "
+                "another client that has the sender's name"
+                if who == "the second bob"
+                else ECHOED
+                if who == "the first bob"
+                else None,
+            )
+
+
+@pytest.mark.category("correctness")
 async def test_listens_on_the_port_given(kata):
     """Given a port, it listens on that very port, and `.port` says so."""
     with socket.socket() as probe:  # a port the system has just found free
@@ -479,8 +517,8 @@ async def test_lines_as_sent(kata):
         )
 
 
-async def send_big_lines(client: TalkClient, count: int) -> None:
-    for number in range(count):
+async def send_big_lines(client: TalkClient, count: int, start: int = 0) -> None:
+    for number in range(start, start + count):
         await client.send(f"{number:05} ".encode() + b"x" * (BIG - 7) + b"\n")
 
 
@@ -522,17 +560,24 @@ async def test_a_silent_client_stalls_nobody(kata):
                 mistake="a client is disconnected when its transport's writing pauses (or its buffer is full), "
                 "rather than when more than `outbox` lines wait for it",
             )
-            size = count * len(big_line(0))
+            # sid reads while ann sends 20 more: a line must not overtake those waiting in sid's outbox.
+            sending = asyncio.create_task(send_big_lines(ann, 20, start=count))
+            size = (count + 20) * len(big_line(0))
             complete = await silent.read_until(size, within=MEGABYTES_PATIENCE)
-            wanted = b"".join(big_line(number) for number in range(count))
+            sending.cancel()
+            await asyncio.wait([sending])
+            wanted = b"".join(big_line(number) for number in range(count + 20))
             expect(
                 complete and silent.received == wanted,
-                saw=f"sid then read: {len(silent.received)} of {size} bytes came"
+                saw=f"sid then read, while ann sent 20 more lines: {len(silent.received)} of {size} bytes came"
                 f"{'' if wanted.startswith(silent.received) else ', not in the order ann sent them'}"
                 f"{await chat.crashed()}",
-                expected=f"all {count} lines, in order",
+                expected=f"all {count + 20} lines, in order",
                 mistake="lines were dropped while the client was slow, or the client was disconnected"
                 if not complete
+                else "a new line is written to the transport at once when it has room, ahead of the lines still "
+                "waiting in the client's outbox: while any wait, a new line joins the end of the outbox"
+                if not wanted.startswith(silent.received)
                 else None,
             )
         finally:
@@ -776,13 +821,3 @@ async def test_event_loop_stays_free(kata):
         f"{await chat.crashed()}",
         expected="40 each",
     )
-
-
-@pytest.fixture(autouse=True)
-def _timing(request):
-    import time
-
-    started = time.perf_counter()
-    yield
-    with open("/tmp/edgec/times", "a") as log:
-        log.write(f"{request.node.name} {time.perf_counter() - started:.3f}\n")
