@@ -15,6 +15,7 @@ not hang it.
 
 import asyncio
 import contextlib
+import os
 import socket
 import struct
 
@@ -34,12 +35,43 @@ def closed_by_server(sock: socket.socket | None) -> bool:
     return sock is None or sock.fileno() < 0 or other_end_closed(sock)
 
 
+# tcp_wmem's maximum in a network of the kata's own: a server's socket then holds at most about 100 KB for a client
+# that never reads, instead of megabytes (4 MB by default), so a check backs it up with far fewer bytes.
+SMALL_SEND_BUFFER = 128 * 1024
+_WMEM = "/proc/sys/net/ipv4/tcp_wmem"
+
+
+def _network_of_its_own() -> bool:
+    """Does this process run in a network namespace other than its parent's (the grader starts a kata's judge and
+    sandbox in one of their own where the kernel allows it)? Unknown counts as no."""
+    try:
+        return os.readlink("/proc/self/ns/net") != os.readlink(f"/proc/{os.getppid()}/ns/net")
+    except OSError:
+        return False
+
+
+def small_send_buffers() -> None:
+    """In a network namespace of the kata's own, cap how far the kernel grows a socket's send buffer (tcp_wmem, a
+    setting of each namespace): a server's writes to a client that never reads back up after about 100 KB. Never
+    elsewhere: the machine's own setting is left alone (backlog_bytes() reads whichever holds)."""
+    if not _network_of_its_own():
+        return
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        with open(_WMEM) as limits:
+            low, default, high = (int(value) for value in limits.read().split()[:3])
+        if high > SMALL_SEND_BUFFER:
+            with open(_WMEM, "w") as limits:
+                limits.write(f"{low} {min(default, SMALL_SEND_BUFFER)} {SMALL_SEND_BUFFER}")
+
+
 def backlog_bytes() -> int:
     """At most how many bytes a server can write to a SilentClient before its transport's writing pauses: the
-    largest send buffer the kernel grows to (tcp_wmem's maximum), the client's small receive buffer, and the
-    transport's high-water mark (64 KiB) with a line over it, all with room to spare."""
+    largest send buffer the kernel grows to (tcp_wmem's maximum, made small first where the kata has a network of
+    its own), the client's small receive buffer, and the transport's high-water mark (64 KiB) with a line over it,
+    all with room to spare."""
+    small_send_buffers()
     try:
-        with open("/proc/sys/net/ipv4/tcp_wmem") as limits:
+        with open(_WMEM) as limits:
             send_buffer = int(limits.read().split()[2])
     except (OSError, ValueError, IndexError):
         send_buffer = 4 * 1024 * 1024
@@ -120,12 +152,15 @@ class TalkClient:
         lines = self.lines
         return lines[: lines.index(line)] if line in lines else lines
 
-    async def send(self, data: bytes) -> None:
+    async def send(self, data: bytes, within: float = PATIENCE) -> None:
+        """Send, waiting at most `within` for the server to take it (a server that stops reading this client
+        leaves the rest in this client's buffer)."""
         if self._writer.is_closing():
             return
         self._writer.write(data)
-        with contextlib.suppress(ConnectionError, OSError):
-            await self._writer.drain()
+        with contextlib.suppress(ConnectionError, OSError, TimeoutError):
+            async with asyncio.timeout(within):
+                await self._writer.drain()
 
     async def end(self) -> None:
         """Close the sending side: the server reads end of file; this client goes on reading."""
