@@ -183,6 +183,8 @@ class TalkClient:
         self._writer.transport.abort()
 
     async def close(self) -> None:
+        if self._writer.transport.get_write_buffer_size():  # a server that stopped reading never takes the rest
+            self._writer.transport.abort()
         if not self._writer.is_closing():
             self._writer.close()
         try:

@@ -615,12 +615,14 @@ async def test_a_silent_client_stalls_nobody(kata):
             silent.close()
 
 
-async def flood(ann: TalkClient, count: int) -> None:
-    """ann sends `count` big lines, within MEGABYTES_PATIENCE (a server that stops reading her stops it there)."""
+async def flood(ann: TalkClient, count: int, within: float = MEGABYTES_PATIENCE) -> bool:
+    """ann sends `count` big lines, for at most `within` (a server that stops reading her stops it there); whether
+    the server took them all."""
     sending = asyncio.create_task(send_big_lines(ann, count))
-    await asyncio.wait([sending], timeout=MEGABYTES_PATIENCE)
+    done, _ = await asyncio.wait([sending], timeout=within)
     sending.cancel()
     await asyncio.wait([sending])
+    return bool(done)
 
 
 WAITS_FOR_SLOWEST = (
@@ -639,7 +641,14 @@ async def test_a_silent_client_is_disconnected(kata):
         try:
             await silent.send(b"sid\n")
             await current_sandbox().turns(NAMING_TURNS)
-            await flood(ann, count)
+            flooded = await flood(ann, count)
+            expect(
+                flooded,
+                saw=f"ann sent {count} lines of 32 KB while sid read nothing: after {seconds(MEGABYTES_PATIENCE)} "
+                f"the server had not taken them all from her{await chat.crashed()}",
+                expected="every line taken at once: a client that does not read slows nobody",
+                mistake=WAITS_FOR_SLOWEST,
+            )
             # Bob joins after the flood (a reader, however fast, can be over a small outbox in a burst): once he
             # has ann's next line, the server has read all hers before it, and at least twice `outbox` of them
             # wait for sid, beyond all its kernel buffers and transport can hold. Its connection is aborted by now.
@@ -740,10 +749,10 @@ async def test_clients_that_vanish_raise_nothing(kata):
             for number in range(5):
                 await ann.send(f"line {number}\n".encode())
             cat.abort()  # reset, with lines on their way to it
-            await flood(ann, count)
+            flooded = await flood(ann, count)  # a server that stalls behind sid fails a check of its own
             async with clients(chat, "bob") as (bob,):
                 await bob.send(b"still here\n")
-                got = await ann.until_line(b"bob: still here\n", within=MEGABYTES_PATIENCE)
+                got = await ann.until_line(b"bob: still here\n", within=MEGABYTES_PATIENCE if flooded else 0)
         finally:
             silent.close()
         await ann.close()
@@ -779,10 +788,9 @@ async def test_aclose_closes_everything(kata):
             await group[2].send(b"ca")
             await silent.send(b"sid\n")
             await current_sandbox().turns(NAMING_TURNS)
-            sending = asyncio.create_task(send_big_lines(group[0], count))
-            await group[1].until_lines(count, within=MEGABYTES_PATIENCE)
-            sending.cancel()
-            await asyncio.wait([sending])
+            # sid backed up: the server has read ann's lines (bob has them). A server that stalls behind sid (a
+            # check of its own fails it) is given half a second.
+            await asyncio.gather(flood(group[0], count, units(5)), group[1].until_lines(count, within=units(5)))
             open_at_end: list[int] = []
             chat.closed = True
             call = KataCall(chat.server.aclose())
