@@ -26,10 +26,16 @@ CLOSE_LIMIT = units(5)
 # Turns of the sandbox's loop after clients have sent their names: a server accepts a connection, starts its
 # handler and reads the name in about six; twenty leave room for a few more awaits of a server's own.
 NAMING_TURNS = 20
-# How long the judge's clients wait for the big lines that back up a client that never reads (about 1 MB where the
-# kata has a network of its own, 5 MB elsewhere), which a correct server relays in 0.01-0.15 s on a loaded 2-core
-# machine. A server that stalls behind a client that does not read never sends them.
-MEGABYTES_PATIENCE = units(10)
+
+
+# How long the judge's clients wait for the big lines that back up a client that never reads: 0.3 s, and 0.2 s more
+# per MB (about 1 MB where the kata has a network of its own, 5 MB elsewhere). A correct server relays 1 MB in
+# 0.05 s at most on a loaded 2-core machine (two busy processes beside, load average 11), 5 MB in 0.15 s unloaded;
+# one that stalls behind a client that does not read never relays them.
+def megabytes_patience() -> float:
+    return units(3) + units(2) * big_lines() * BIG / 1e6
+
+
 # The text of a big line: with its "ann: " and newline, under the contract's 32 KiB.
 BIG = 32000
 HANDLER_RAISED = "Unhandled exception in client_connected_cb: "
@@ -571,7 +577,7 @@ async def test_a_silent_client_stalls_nobody(kata):
             # Every line reaches bob within moments while sid reads nothing. A server that waits for each
             # client to take a line before the next (drain() per recipient in the sender's handler) stops once
             # sid's buffers are full, about 4 MB in: bob never gets the rest.
-            got = await bob.until_lines(count, within=MEGABYTES_PATIENCE)
+            got = await bob.until_lines(count, within=megabytes_patience())
             sending.cancel()
             await asyncio.wait([sending])
             expect(
@@ -594,7 +600,7 @@ async def test_a_silent_client_stalls_nobody(kata):
             # sid reads while ann sends 20 more: a line must not overtake those waiting in sid's outbox.
             sending = asyncio.create_task(send_big_lines(ann, 20, start=count))
             size = (count + 20) * len(big_line(0))
-            complete = await silent.read_until(size, within=MEGABYTES_PATIENCE)
+            complete = await silent.read_until(size, within=megabytes_patience())
             sending.cancel()
             await asyncio.wait([sending])
             wanted = b"".join(big_line(number) for number in range(count + 20))
@@ -615,11 +621,11 @@ async def test_a_silent_client_stalls_nobody(kata):
             silent.close()
 
 
-async def flood(ann: TalkClient, count: int, within: float = MEGABYTES_PATIENCE) -> bool:
+async def flood(ann: TalkClient, count: int, within: float | None = None) -> bool:
     """ann sends `count` big lines, for at most `within` (a server that stops reading her stops it there); whether
     the server took them all."""
     sending = asyncio.create_task(send_big_lines(ann, count))
-    done, _ = await asyncio.wait([sending], timeout=within)
+    done, _ = await asyncio.wait([sending], timeout=megabytes_patience() if within is None else within)
     sending.cancel()
     await asyncio.wait([sending])
     return bool(done)
@@ -644,7 +650,7 @@ async def test_a_silent_client_is_disconnected(kata):
             flooded = await flood(ann, count)
             expect(
                 flooded,
-                saw=f"ann sent {count} lines of 32 KB while sid read nothing: after {seconds(MEGABYTES_PATIENCE)} "
+                saw=f"ann sent {count} lines of 32 KB while sid read nothing: after {seconds(megabytes_patience())} "
                 f"the server had not taken them all from her{await chat.crashed()}",
                 expected="every line taken at once: a client that does not read slows nobody",
                 mistake=WAITS_FOR_SLOWEST,
@@ -654,7 +660,7 @@ async def test_a_silent_client_is_disconnected(kata):
             # wait for sid, beyond all its kernel buffers and transport can hold. Its connection is aborted by now.
             async with clients(chat, "bob") as (bob,):
                 await ann.send(b"marker\n")
-                got = await bob.until_line(b"ann: marker\n", within=MEGABYTES_PATIENCE)
+                got = await bob.until_line(b"ann: marker\n", within=megabytes_patience())
                 expect(
                     got,
                     saw=f"ann sent {count} lines of 32 KB while sid read nothing, then bob joined and ann sent "
@@ -749,10 +755,10 @@ async def test_clients_that_vanish_raise_nothing(kata):
             for number in range(5):
                 await ann.send(f"line {number}\n".encode())
             cat.abort()  # reset, with lines on their way to it
-            flooded = await flood(ann, count)  # a server that stalls behind sid fails a check of its own
+            flooded = await flood(ann, count, units(5))  # a server that stalls behind sid fails a check of its own
             async with clients(chat, "bob") as (bob,):
                 await bob.send(b"still here\n")
-                got = await ann.until_line(b"bob: still here\n", within=MEGABYTES_PATIENCE if flooded else 0)
+                got = await ann.until_line(b"bob: still here\n", within=megabytes_patience() if flooded else 0)
         finally:
             silent.close()
         await ann.close()
