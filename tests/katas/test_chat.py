@@ -71,13 +71,13 @@ class Chat(LoopErrors):
     server: RemoteObject
     baseline = 0
     closed = False
-    light = False  # on exit, only what was reported so far: no settling, no garbage collected (hypothesis examples)
+    collect = False  # on exit, let the loop settle and collect garbage, to see exceptions nobody retrieved
 
     async def __aexit__(self, *exc_info) -> None:
-        if self.light:
-            await self.update()
-        else:
+        if self.collect:
             await super().__aexit__(*exc_info)
+        else:
+            await self.update()
 
     async def crashed(self) -> str:
         """'; the server's handler raised ...', to add to what a check saw."""
@@ -114,10 +114,12 @@ async def close_chat(chat: Chat) -> None:
 
 
 @asynccontextmanager
-async def chatting(kata, port: int = 0, *, light: bool = False, **options):
+async def chatting(kata, port: int = 0, *, streams=False, tasks=False, collect=False, **options):
     """`async with chatting(kata, outbox=...) as chat:` the learner's chat server on 127.0.0.1, aclose()d at the
-    end. Code that holds the sandbox's event loop for good is stopped, and the check fails saying so. `light`
-    (for hypothesis examples): no count of tasks beforehand, no writers held (StreamWatch), no settling at the end."""
+    end. Code that holds the sandbox's event loop for good is stopped, and the check fails saying so. What a check
+    needs besides, each a few round trips to the sandbox: `streams`, the sandbox holds every writer made, so that
+    one the server never closed stays open (StreamWatch); `tasks`, `chat.baseline` counts the tasks running with
+    no client connected; `collect`, unretrieved exceptions are looked for at the end."""
     global never_returned
     if never_returned:
         raise stopped(
@@ -139,7 +141,7 @@ async def chatting(kata, port: int = 0, *, light: bool = False, **options):
         mistake=HELD_MISTAKE,
     )
     async with held, contextlib.AsyncExitStack() as stack:
-        if not light:
+        if streams:
             await stack.enter_async_context(StreamWatch())
         call = KataCall(kata.start_chat(HOST, port, **options))
         done, _ = await asyncio.wait([call.task], timeout=START_LIMIT)
@@ -161,7 +163,7 @@ async def chatting(kata, port: int = 0, *, light: bool = False, **options):
         )
         chat = Chat()
         chat.server = outcome.value
-        chat.light = light
+        chat.collect = collect
         try:
             port = await port_of(chat.server)
             expect(
@@ -171,7 +173,7 @@ async def chatting(kata, port: int = 0, *, light: bool = False, **options):
                 mistake="`.port` was not set from the listening socket (server.sockets[0].getsockname()[1])",
             )
             chat.port = port
-            if not light:
+            if tasks:
                 await settle(3)
                 chat.baseline = await leaked_tasks()
             async with chat:
@@ -421,7 +423,7 @@ class OneServer:
 
     async def start(self, kata) -> Chat:
         if self.chat is None:
-            self.chat = await self.stack.enter_async_context(chatting(kata, light=True))
+            self.chat = await self.stack.enter_async_context(chatting(kata))
         return self.chat
 
 
@@ -642,7 +644,7 @@ async def test_a_silent_client_is_disconnected(kata):
     """A client that reads nothing, with more than `outbox` lines waiting for it, is aborted at once, its lines
     dropped; the room goes on, and the client leaves nothing behind."""
     count, outbox = big_lines(), OUTBOX
-    async with chatting(kata, outbox=outbox) as chat, clients(chat, "ann") as (ann,):
+    async with chatting(kata, outbox=outbox, tasks=True) as chat, clients(chat, "ann") as (ann,):
         silent = await SilentClient.connect(chat.port)
         try:
             await silent.send(b"sid\n")
@@ -701,7 +703,7 @@ async def test_a_silent_client_is_disconnected(kata):
 async def test_leaving_leaves_nothing(kata):
     """Clients that leave (close, half-close, reset, mid-line, before naming) leave no task behind; a client
     that closes its side is closed by the server; the others go on."""
-    async with chatting(kata) as chat:
+    async with chatting(kata, streams=True, tasks=True) as chat:
         async with clients(chat, "ann", "bob") as (ann, bob):
             async with clients(chat, "cat", "dan", "eve", "fay", None) as (cat, dan, eve, fay, nobody):
                 await cat.send(b"cat here\n")
@@ -747,7 +749,7 @@ async def test_clients_that_vanish_raise_nothing(kata):
     """Clients that reset their connection or are disconnected, while lines flow to them, raise nothing in the
     server: no exception escapes a handler or a task."""
     count = big_lines()
-    async with chatting(kata, outbox=OUTBOX) as chat, clients(chat, "ann", "cat") as (ann, cat):
+    async with chatting(kata, outbox=OUTBOX, collect=True) as chat, clients(chat, "ann", "cat") as (ann, cat):
         silent = await SilentClient.connect(chat.port)
         try:
             await silent.send(b"sid\n")
@@ -763,7 +765,6 @@ async def test_clients_that_vanish_raise_nothing(kata):
             silent.close()
         await ann.close()
         await current_sandbox().turns(NAMING_TURNS)
-    chat.over = True
     expect(
         not chat.messages,
         saw="the event loop reported: " + "; ".join(chat.messages[:3]),
@@ -785,7 +786,7 @@ async def test_aclose_closes_everything(kata):
     """aclose() with named, unnamed and half-named clients, and one that reads nothing with megabytes waiting:
     when it returns, every connection is closed, no task is left, and no new client is accepted."""
     count = big_lines()
-    async with chatting(kata, outbox=2 * count) as chat:
+    async with chatting(kata, outbox=2 * count, streams=True) as chat:
         group = [await connect(chat) for _ in range(4)]
         silent = await SilentClient.connect(chat.port)
         try:
