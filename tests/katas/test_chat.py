@@ -24,8 +24,9 @@ START_LIMIT = units(5)
 # A correct aclose() returns within milliseconds (it aborts connections, then waits for its own tasks); one that
 # waits for a client that never reads to take its lines never does.
 CLOSE_LIMIT = units(10)
-# Turns of the sandbox's loop after clients have sent their names: a server accepts a connection, starts its
-# handler and reads the name in about six; twenty leave room for a few more awaits of a server's own.
+# Iterations of the sandbox's loop (settle: one round trip) after clients have sent their names or lines: a server
+# accepts a connection, starts its handler and reads the name in about six; twenty leave room for a few more awaits
+# of a server's own.
 NAMING_TURNS = 20
 
 
@@ -214,7 +215,7 @@ async def clients(chat: Chat, *names: str | None):
         for client, name in zip(group, names, strict=True):
             if name is not None:
                 await client.send(name.encode() + b"\n")
-        await current_sandbox().turns(NAMING_TURNS)
+        await settle(NAMING_TURNS)
         yield group
     finally:
         await asyncio.gather(*(client.close() for client in group))
@@ -367,7 +368,7 @@ async def test_only_named_clients_receive(kata):
     no notice of anyone joining or leaving."""
     async with chatting(kata) as chat, clients(chat, "ann", "bob", None, None) as (ann, bob, dan, eve):
         await dan.send(b"da")  # half a name
-        await current_sandbox().turns(NAMING_TURNS)
+        await settle(NAMING_TURNS)
         await ann.send(b"before dan\n")
         got = await bob.until_line(b"ann: before dan\n")
         expect(
@@ -376,7 +377,7 @@ async def test_only_named_clients_receive(kata):
             expected="b'ann: before dan\\n'",
         )
         await dan.send(b"n\n")  # now dan has a name
-        await current_sandbox().turns(NAMING_TURNS)
+        await settle(NAMING_TURNS)
         await ann.send(b"after dan\n")
         got = await dan.until_line(b"ann: after dan\n")
         expect(
@@ -400,9 +401,9 @@ async def test_only_named_clients_receive(kata):
         )
         # Eve never sends a name; bob leaves; then eve names herself: she gets only what comes after.
         await bob.close()
-        await current_sandbox().turns(NAMING_TURNS)
+        await settle(NAMING_TURNS)
         await eve.send(b"eve\n")
-        await current_sandbox().turns(NAMING_TURNS)
+        await settle(NAMING_TURNS)
         await ann.send(b"welcome\n")
         got = await eve.until_line(b"ann: welcome\n") and await dan.until_line(b"ann: welcome\n")
         expect(
@@ -503,7 +504,7 @@ async def test_each_senders_lines_in_order(kata, one_server, pieces):
             await group[index].send(piece)
         # zed's line goes out after every line of theirs has been read by the server (a few turns later), and
         # every client gets lines in order: once it has zed's, it has everything.
-        await current_sandbox().turns(NAMING_TURNS)
+        await settle(NAMING_TURNS)
         await group[3].send(b"end\n")
         for receiver in range(3):
             client = group[receiver]
@@ -537,7 +538,7 @@ async def test_lines_as_sent(kata):
     async with chatting(kata) as chat, clients(chat, "zoë", "bob", "cat") as (zoe, bob, cat):
         await zoe.send(b"carriage\r\n\nbad \xff byte\nlast, no newline")
         await zoe.close()
-        await current_sandbox().turns(NAMING_TURNS)
+        await settle(NAMING_TURNS)
         await cat.send(b"after zoe\n")
         await bob.until_line(b"cat: after zoe\n")
         wanted = ["zoë: carriage\r\n".encode(), "zoë: \n".encode(), "zoë: bad \ufffd byte\n".encode()]
@@ -583,7 +584,7 @@ async def test_a_silent_client_stalls_nobody(kata):
         silent = await SilentClient.connect(chat.port)
         try:
             await silent.send(b"sid\n")
-            await current_sandbox().turns(NAMING_TURNS)
+            await settle(NAMING_TURNS)
             sending = asyncio.create_task(send_big_lines(ann, count))
             # Every line reaches bob within moments while sid reads nothing. A server that waits for each
             # client to take a line before the next (drain() per recipient in the sender's handler) stops once
@@ -657,7 +658,7 @@ async def test_a_silent_client_is_disconnected(kata):
         silent = await SilentClient.connect(chat.port)
         try:
             await silent.send(b"sid\n")
-            await current_sandbox().turns(NAMING_TURNS)
+            await settle(NAMING_TURNS)
             flooded = await flood(ann, count)
             expect(
                 flooded,
@@ -698,7 +699,7 @@ async def test_a_silent_client_is_disconnected(kata):
         finally:
             silent.close()
         await ann.close()
-        await current_sandbox().turns(NAMING_TURNS)
+        await settle(NAMING_TURNS)
         left = await chat.tasks_left()
     expect(
         left <= 0,
@@ -732,7 +733,7 @@ async def test_leaving_leaves_nothing(kata):
                     expected="the server closes each connection whose client has closed its side",
                     mistake="the handler returns without closing its writer: close it (or abort its transport)",
                 )
-            await current_sandbox().turns(NAMING_TURNS)
+            await settle(NAMING_TURNS)
             await ann.send(b"anyone?\n")
             got = await bob.until_line(b"ann: anyone?\n")
             expect(
@@ -742,7 +743,7 @@ async def test_leaving_leaves_nothing(kata):
                 expected="b'ann: anyone?\\n': the room goes on",
                 mistake="a client that left is still in the room, and writing to it failed",
             )
-        await current_sandbox().turns(NAMING_TURNS)
+        await settle(NAMING_TURNS)
         left = await chat.tasks_left()
     expect(
         left <= 0,
@@ -762,7 +763,7 @@ async def test_clients_that_vanish_raise_nothing(kata):
         silent = await SilentClient.connect(chat.port)
         try:
             await silent.send(b"sid\n")
-            await current_sandbox().turns(NAMING_TURNS)
+            await settle(NAMING_TURNS)
             for number in range(5):
                 await ann.send(f"line {number}\n".encode())
             cat.abort()  # reset, with lines on their way to it
@@ -773,7 +774,7 @@ async def test_clients_that_vanish_raise_nothing(kata):
         finally:
             silent.close()
         await ann.close()
-        await current_sandbox().turns(NAMING_TURNS)
+        await settle(NAMING_TURNS)
     expect(
         not chat.messages,
         saw="the event loop reported: " + "; ".join(chat.messages[:3]),
@@ -803,7 +804,7 @@ async def test_aclose_closes_everything(kata):
             await group[1].send(b"bob\n")
             await group[2].send(b"ca")
             await silent.send(b"sid\n")
-            await current_sandbox().turns(NAMING_TURNS)
+            await settle(NAMING_TURNS)
             # sid backed up: the server has read ann's lines (bob has them). A server that stalls behind sid (a
             # check of its own fails it) is given half a second.
             await asyncio.gather(flood(group[0], count, units(5)), group[1].until_lines(count, within=units(5)))
