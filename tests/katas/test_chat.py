@@ -784,7 +784,7 @@ async def test_clients_that_vanish_raise_nothing(kata):
         "(or cancel) every task",
     )
     expect(
-        got,
+        got or not flooded,  # a server that stalls behind sid fails a check of its own for it
         saw=f"after cat reset and sid was disconnected, bob joined and sent b'still here\\n'; ann got "
         f"{short(ann.lines[-2:])}",
         expected="b'bob: still here\\n': the room goes on",
