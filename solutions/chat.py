@@ -120,8 +120,9 @@ async def start_chat(host="127.0.0.1", port=0, *, outbox: int = 100) -> ChatServ
       not paused (`await writer.drain()` returns once it is not). When more than `outbox` lines wait for one
       client, that client is disconnected: its connection aborted at once (`writer.transport.abort()`), its
       waiting lines dropped.
-    - A client that leaves (closes or resets its connection) or is disconnected leaves nothing behind: no task,
-      no writer. No exception escapes a handler.
+    - A client that leaves (closes its side, so that a read returns what is left and then b"", or resets the
+      connection) or is disconnected leaves nothing behind: its connection closed by the server, no task, no
+      writer. No exception escapes a handler.
     - `await server.aclose()`: stop accepting, disconnect every client (named or not), and return only once every
       connection is closed and every task the server started has ended. (`Server.wait_closed()` waits for the
       connections only from Python 3.12 on, and never for tasks of your own.)
