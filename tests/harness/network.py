@@ -69,13 +69,17 @@ class PeerConnection:
         is there at once (on loopback the client's close delivers it), before this peer's task has read it."""
         if self.closed is not None:
             return self.closed_by_client
-        fileno = self.sock.fileno() if self.sock is not None else -1
-        if fileno < 0:
-            return False
-        poller = select.poll()
-        poller.register(fileno, select.POLLRDHUP)
-        events = poller.poll(0)
-        return bool(events) and bool(events[0][1] & (select.POLLRDHUP | select.POLLHUP | select.POLLERR))
+        return self.sock is not None and self.sock.fileno() >= 0 and other_end_closed(self.sock)
+
+
+def other_end_closed(sock: socket.socket) -> bool:
+    """Has the other end of this connection closed (FIN) or reset it, now? Asked of the kernel: a FIN or a reset
+    is at the socket as soon as the other end's close() or abort() has run (on loopback), before any task here
+    has read it."""
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLRDHUP)
+    events = poller.poll(0)
+    return bool(events) and bool(events[0][1] & (select.POLLRDHUP | select.POLLHUP | select.POLLERR))
 
 
 class EchoPeer:
