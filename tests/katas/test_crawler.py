@@ -26,6 +26,7 @@ from harness import (
 )
 from harness.checks import swallowed
 from harness.network import refused_port
+from harness.sandbox import current_sandbox
 from harness.web import STALL_LIMIT, Page, SiteServer
 
 TIMEOUT = units(20)  # the crawl's timeout where a check is not about it: far past what a page here takes
@@ -41,12 +42,19 @@ STILL_RUNNING = (
 )
 
 
+_warmed: list = []  # the sandboxes warmed up, held so that none is mistaken for a new one
+
+
 async def warm_up(kata) -> None:
-    """A crawl of a one-page site, its outcome ignored, before a check that times things: a process's first
-    request with httpx imports and sets up much of it (0.5 s on a loaded machine), which is no part of the
-    learner's code's time."""
+    """Once per sandbox, before a check that times things: a crawl of a one-page site, its outcome ignored. A
+    process's first request with httpx imports and sets up much of it (0.5 s on a loaded machine), which is no
+    part of the learner's code's time."""
+    sandbox = current_sandbox()
+    if any(warmed is sandbox for warmed in _warmed):
+        return
     async with SiteServer({"/": Page()}) as site:
         await run(kata.crawl(site.url("/"), max_pages=1, concurrency=1, timeout=TIMEOUT))
+    _warmed.append(current_sandbox())
 
 
 def crawl(kata, site: SiteServer, root: str = "/", *, max_pages: int = 100, concurrency: int = 2, timeout=TIMEOUT):
@@ -152,7 +160,7 @@ def breadth_first(site: SiteServer, root: str, max_pages: int) -> tuple[list[str
 
 
 @pytest.mark.category("correctness")
-@settings(max_examples=8)
+@settings(max_examples=5)
 @given(sites)
 @example(
     ([[(1, "absolute"), (2, "relative"), (1, "fragment")], [(2, "full"), (0, "absolute")], [(3, "missing")]], set(), 8)
@@ -189,7 +197,8 @@ async def test_breadth_first_one_at_a_time(kata, shape):
 
 @pytest.mark.category("correctness")
 async def test_statuses_recorded_redirects_not_followed(kata):
-    """A 301, a 404 and a 500 are recorded with their status; their links and the redirect are not followed."""
+    """A 301, a 404 and a 500 are recorded with their status; their links and the redirect are not followed. When
+    it returns, the client is closed (no connection left open)."""
     pages = {
         "/": Page(links=("/moved", "/missing", "/broken", "/ok")),
         "/moved": Page(status=301, headers={"Location": "/target"}),
@@ -215,6 +224,7 @@ async def test_statuses_recorded_redirects_not_followed(kata):
         if outcome.error is not None and type(outcome.error).__name__ == "HTTPStatusError"
         else result_mistake(outcome, site, expected),
     )
+    expect_nothing_left(site, outcome, "it returned")
 
 
 @pytest.mark.category("correctness")
@@ -258,27 +268,9 @@ async def test_same_site_and_urls_as_found(kata):
 
 
 @pytest.mark.category("correctness")
-async def test_stops_after_max_pages(kata):
-    """One request at a time and max_pages=3: exactly three URLs are requested, breadth first."""
-    pages = {"/": Page(links=("/a", "/b", "/c", "/d")), "/a": Page(links=("/e",))}
-    async with SiteServer(pages) as site:
-        outcome = await run(crawl(kata, site, max_pages=3, concurrency=1))
-    expected = statuses(site, {"/": 200, "/a": 200, "/b": 404})
-    expect(
-        outcome.returned and outcome.value == expected and site.requested == ["/", "/a", "/b"],
-        saw=f"{outcome.describe()}; the server was asked for {short(site.requested)}",
-        expected=f"{short(expected)}, and no other request",
-        mistake="max_pages is not respected: stop starting requests once that many responses have been received"
-        if len(site.requested) > 3
-        else "the crawl stopped early: only received responses count, and every status counts"
-        if len(site.requested) < 3
-        else result_mistake(outcome, site, expected),
-    )
-
-
-@pytest.mark.category("correctness")
-async def test_failures_do_not_count_as_pages(kata):
-    """max_pages counts responses of any status; a dropped connection, recorded as None, does not count."""
+async def test_max_pages_counts_responses(kata):
+    """One at a time and max_pages=3: the crawl stops starting requests after three responses of any status (a
+    404 is one); a dropped connection, recorded as None, is not."""
     pages = {"/": Page(links=("/dropped", "/gone", "/a", "/b", "/c")), "/dropped": Page(drop=True)}
     async with SiteServer(pages) as site:
         outcome = await run(crawl(kata, site, max_pages=3, concurrency=1))
@@ -288,8 +280,10 @@ async def test_failures_do_not_count_as_pages(kata):
         saw=f"with max_pages=3, {outcome.describe()}; the server was asked for {short(site.requested)}",
         expected=f"{short(expected)}: three responses (a 404 is one), and the failed request besides",
         mistake="a failed request was counted as a page: count only responses received"
-        if len(site.requested) == 3
+        if site.requested == ["/", "/dropped", "/gone"]
         else "only 200 responses were counted: a response of any status is a page"
+        if site.requested[:5] == ["/", "/dropped", "/gone", "/a", "/b"]
+        else "max_pages is not respected: stop starting requests once that many responses have been received"
         if len(site.requested) > 4
         else result_mistake(outcome, site, expected),
     )
@@ -353,22 +347,6 @@ async def test_links_queued_in_response_order(kata):
     )
 
 
-@pytest.mark.category("correctness")
-async def test_client_closed_when_done(kata):
-    """When it returns, every connection it opened is closed: the client was closed."""
-    pages = {"/": Page(links=("/a", "/b", "/c")), "/a": Page(links=("/d",))}
-    async with SiteServer(pages) as site:
-        outcome = await run(crawl(kata, site, concurrency=3))
-    expected = statuses(site, {"/": 200, "/a": 200, "/b": 404, "/c": 404, "/d": 404})
-    expect(
-        outcome.returned and outcome.value == expected,
-        saw=outcome.describe(),
-        expected=short(expected),
-        mistake=result_mistake(outcome, site, expected),
-    )
-    expect_nothing_left(site, outcome, "it returned")
-
-
 # --- concurrency --------------------------------------------------------------------------------------------------
 
 
@@ -377,10 +355,11 @@ async def test_concurrency_limit_kept_full(kata):
     """Three at a time: never more than three requests in flight, and a slot is refilled as soon as a request
     ends: a slow page does not hold up the others."""
     # /p1 is answered only once every other page has been requested: a crawler that waits for a whole batch (or
-    # level) to end never gets there. /p2 and /p3 wait for each other, so three are in flight at once.
+    # level) to end never gets there. /p2 and /p3 are answered only once /p1, /p2 and /p3 have all been requested:
+    # then three are in flight at once, whatever order they arrive in.
     others = [f"/p{index}" for index in range(2, 9)]
-    pages = {"/": Page(links=("/p1", *others)), "/p1": Page(after=tuple(others)), "/p2": Page(after=("/p3",))}
-    pages["/p3"] = Page(after=("/p2",))
+    pages = {"/": Page(links=("/p1", *others)), "/p1": Page(after=tuple(others))}
+    pages["/p2"] = pages["/p3"] = Page(after=("/p1", "/p2", "/p3"))
     pages.update({path: Page(delay=units(0.5)) for path in others[2:]})  # /p4 to /p8
     async with SiteServer(pages) as site:
         outcome = await run(crawl(kata, site, concurrency=3))
@@ -467,11 +446,8 @@ async def test_trickling_page_times_out(kata):
     """A page that sends its body a byte at a time, each in good time, takes longer than `timeout` in all: None."""
     await warm_up(kata)
     timeout = units(2)
-    # 30 bytes, one every 40 ms: no single read waits as long as the timeout, the whole body takes 1.2 s.
-    pages = {
-        "/": Page(links=("/trickles",)),
-        "/trickles": Page(body=b"<html><p>one at a time</p>\n</html>", trickle=units(0.4)),
-    }
+    # 16 bytes, one every 40 ms: no single read waits a fifth of the timeout, the whole body takes 0.6 s (3x it).
+    pages = {"/": Page(links=("/trickles",)), "/trickles": Page(body=b"<p>one by one</p>", trickle=units(0.4))}
     async with SiteServer(pages) as site:
         outcome = await run(crawl(kata, site, timeout=timeout))
         await site.until_ended()
