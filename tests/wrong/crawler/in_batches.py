@@ -45,7 +45,9 @@ async def crawl(root, *, max_pages, concurrency, timeout):
     async with httpx.AsyncClient() as client:
         while waiting and pages < max_pages:
             batch = [waiting.popleft() for _ in range(min(concurrency, len(waiting)))]
-            for url, (status, text) in zip(batch, await asyncio.gather(*(get(client, url) for url in batch))):
+            for url, (status, text) in zip(
+                batch, await asyncio.gather(*(get(client, url) for url in batch)), strict=True
+            ):
                 results[url] = status
                 pages += status is not None
                 if status == 200:

@@ -1,4 +1,5 @@
-"""Keys the result by str(response.url), httpx's normalised form, not the URL as found (a root without a path gains a '/')."""
+"""Keys the result by str(response.url), httpx's normalised form, not the URL as found: /café becomes
+/caf%C3%A9."""
 
 import asyncio
 from collections import deque

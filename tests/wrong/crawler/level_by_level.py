@@ -54,7 +54,7 @@ async def crawl(root, *, max_pages, concurrency, timeout):
         while level and pages < max_pages:
             responses = await asyncio.gather(*(get(client, url) for url in level))
             following = []
-            for url, response in zip(level, responses):
+            for url, response in zip(level, responses, strict=True):
                 if response is None or response.status_code != 200:
                     continue
                 for link in links(response.text, url):

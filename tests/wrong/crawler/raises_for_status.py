@@ -1,4 +1,5 @@
-"""Calls response.raise_for_status(): a 404 raises httpx.HTTPStatusError, which is no TransportError, and ends the crawl."""
+"""Calls response.raise_for_status(): a 404 raises httpx.HTTPStatusError, which is no TransportError, and
+ends the crawl."""
 
 import asyncio
 from collections import deque

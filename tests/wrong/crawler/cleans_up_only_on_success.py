@@ -1,4 +1,4 @@
-"""On an error or cancellation, leaves the requests in flight running and closes the client under them."""
+"""Closes the client and its requests only when the crawl ends well: an error or a cancellation leaves them open."""
 
 import asyncio
 from collections import deque
@@ -60,28 +60,26 @@ async def crawl(root: str, *, max_pages: int, concurrency: int, timeout: float) 
         except (TimeoutError, httpx.TransportError):
             return None, ""
 
-    async with httpx.AsyncClient() as client:
-        try:
-            while waiting or running:
-                while waiting and len(running) < concurrency and pages < max_pages:
-                    url = waiting.popleft()
-                    task = asyncio.create_task(fetch(client, url))
-                    running[task] = url
-                    task.add_done_callback(arrived.put_nowait)  # done callbacks run in the order tasks end
-                if not running:
-                    break
-                done = await arrived.get()
-                url = running.pop(done)
-                status, text = done.result()  # any other exception propagates from here
-                results[url] = status
-                if status is not None:
-                    pages += 1
-                if status == 200:
-                    for link in links(text, url):
-                        link = urldefrag(link).url
-                        if link not in seen and site_of(link) == site:
-                            seen.add(link)
-                            waiting.append(link)
-        finally:
-            pass
+    client = httpx.AsyncClient()
+    while waiting or running:
+        while waiting and len(running) < concurrency and pages < max_pages:
+            url = waiting.popleft()
+            task = asyncio.create_task(fetch(client, url))
+            running[task] = url
+            task.add_done_callback(arrived.put_nowait)
+        if not running:
+            break
+        done = await arrived.get()
+        url = running.pop(done)
+        status, text = done.result()
+        results[url] = status
+        if status is not None:
+            pages += 1
+        if status == 200:
+            for link in links(text, url):
+                link = urldefrag(link).url
+                if link not in seen and site_of(link) == site:
+                    seen.add(link)
+                    waiting.append(link)
+    await client.aclose()  # only when all went well: an error or a cancellation leaves it open, requests running
     return results
