@@ -114,11 +114,11 @@ def expect_nothing_left(site: SiteServer, outcome, when: str) -> None:
 # --- correctness --------------------------------------------------------------------------------------------------
 
 FORMS = ("absolute", "relative", "fragment", "full", "missing", "other_scheme")
-# A site of up to six pages: each page's links as (target page, how the href is written); which pages answer 404.
+# A site of up to five pages: each page's links as (target page, how the href is written); which pages answer 404.
 sites = st.tuples(
-    st.lists(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(FORMS)), max_size=5), min_size=1, max_size=6),
-    st.sets(st.integers(1, 5), max_size=2),
-    st.integers(1, 8),
+    st.lists(st.lists(st.tuples(st.integers(0, 4), st.sampled_from(FORMS)), max_size=4), min_size=1, max_size=5),
+    st.sets(st.integers(1, 4), max_size=2),
+    st.integers(1, 6),
 )
 
 
@@ -160,7 +160,7 @@ def breadth_first(site: SiteServer, root: str, max_pages: int) -> tuple[list[str
 
 
 @pytest.mark.category("correctness")
-@settings(max_examples=4)
+@settings(max_examples=3)
 @given(sites)
 @example(
     ([[(1, "absolute"), (2, "relative"), (1, "fragment")], [(2, "full"), (0, "absolute")], [(3, "missing")]], set(), 8)
@@ -168,6 +168,7 @@ def breadth_first(site: SiteServer, root: str, max_pages: int) -> tuple[list[str
 async def test_breadth_first_one_at_a_time(kata, shape):
     """With one request at a time, any site is crawled breadth first: each URL once, in discovery order, links of
     a 200 page only, same site only, #fragments removed, stopping after max_pages pages."""
+    await warm_up(kata)  # the first check: the process's first request is not part of any example
     linked, missing, max_pages = shape
     async with SiteServer({}) as site:
         for index, page_links in enumerate(linked):
@@ -472,21 +473,21 @@ async def test_slow_pages_time_out(kata):
 
 @pytest.mark.category("timeout")
 async def test_timeout_starts_with_the_request(kata):
-    """One at a time, eight pages of 0.04 s and a timeout of 0.16 s: every page arrives in time, since waiting
+    """One at a time, eight pages of 0.05 s and a timeout of 0.2 s: every page arrives in time, since waiting
     for a slot does not count."""
     await warm_up(kata)
-    timeout = units(1.6)
+    timeout = units(2)
     paths = [f"/p{index}" for index in range(1, 9)]
-    pages = {"/": Page(links=tuple(paths)), **{path: Page(delay=units(0.4)) for path in paths}}
+    pages = {"/": Page(links=tuple(paths)), **{path: Page(delay=units(0.5)) for path in paths}}
     async with SiteServer(pages) as site:
         outcome = await run(crawl(kata, site, concurrency=1, timeout=timeout))
     expected = statuses(site, {"/": 200, **dict.fromkeys(paths, 200)})
     late = [url for url, status in (outcome.value or {}).items() if status is None] if outcome.returned else []
-    # Each request takes 0.04 s, 4x short of the timeout; the eighth waited 0.28 s for its slot (0.32 s with its
-    # own), 2x past it.
+    # Each request takes 0.05 s, 4x short of the timeout (room for a loaded machine's latency); the eighth waited
+    # 0.35 s for its slot (0.4 s with its own), 2x past it.
     expect(
         outcome.returned and outcome.value == expected,
-        saw=f"with pages taking {seconds(units(0.4))} each, one at a time, and timeout={seconds(timeout)}, "
+        saw=f"with pages taking {seconds(units(0.5))} each, one at a time, and timeout={seconds(timeout)}, "
         f"{outcome.describe()}",
         expected=f"{short(expected)}: every request within its own {seconds(timeout)}",
         mistake="the timeout also counts the wait for a slot: start it once the request has its slot (inside "
