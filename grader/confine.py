@@ -161,6 +161,11 @@ class Confinement:
         self.scratch = scratch
         self.workdir = scratch / "work"
         self.workdir.mkdir()
+        # The sandbox reaches nothing but loopback, so it trusts no certificate authority: an empty folder of them
+        # (SSL_CERT_DIR, read when a certificate is checked, never before) spares every TLS-capable client made in
+        # it (an httpx.AsyncClient, say) loading a bundle of 150 (30-60 ms of CPU each time, more under load).
+        self.certificates = scratch / "certificates"
+        self.certificates.mkdir()
         self.uid: int | None = None
         self.token = os.urandom(16).hex()
         self._lock = None
@@ -195,6 +200,7 @@ class Confinement:
             HOME=str(self.workdir),
             TMPDIR=str(self.workdir),
             PYTHONHASHSEED="0",
+            SSL_CERT_DIR=str(self.certificates),
             **{TOKEN: self.token, WRITABLE: str(self.workdir)},
         )
         if self.uid is not None:

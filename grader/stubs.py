@@ -16,13 +16,18 @@ class StubNotFound(Exception):
 
 def is_stub(source: str) -> bool:
     """Every public function, and every method of a public class but its `__init__`, is only a docstring and
-    `raise NotImplementedError`."""
+    `raise NotImplementedError`; but for helpers the stub gives the learner ready-made (`is_given`)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return False
-    functions = public_functions(tree)
-    return bool(functions) and all(_raises_not_implemented(function) for function in functions.values())
+    functions = [function for function in public_functions(tree).values() if not is_given(function)]
+    return bool(functions) and all(_raises_not_implemented(function) for function in functions)
+
+
+def is_given(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A helper the stub gives ready-made, for the learner to use as it is (its docstring starts "Given:")."""
+    return (ast.get_docstring(function) or "").startswith("Given:")
 
 
 def public_functions(tree: ast.Module) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:

@@ -58,11 +58,17 @@ def test_stub_teaches_and_matches_the_solution(kata):
     public = {name: node for name, node in stub.items() if not name.startswith("_")}
     classes = _classes(WORKSPACE.exercises / f"{kata.name}.py")
     assert public or classes, f"{kata.name}: the stub defines no function or class"
+    assert any(not stubs.is_given(node) for node in public.values()) or classes, f"{kata.name}: nothing to write"
     for name, node in public.items():
         assert name in solution, f"{kata.name}: the solution has no {name}"
         assert _signature(node) == _signature(solution[name]), (
             f"{kata.name}.{name}: stub and solution signatures differ"
         )
+        if stubs.is_given(node):  # a helper given ready-made: the solution uses the very same one
+            assert ast.dump(node) == ast.dump(solution[name]), (
+                f"{kata.name}.{name}: given, but not as the solution has it"
+            )
+            continue
         # A class's methods: the class's docstring teaches the contract.
         owner = classes.get(name.partition(".")[0]) if "." in name else None
         docstring = ast.get_docstring(owner if owner is not None else node) or ""
@@ -73,3 +79,18 @@ def test_stub_teaches_and_matches_the_solution(kata):
         assert ast.unparse(body[0].exc) == "NotImplementedError"
     module = ast.parse((WORKSPACE.exercises / f"{kata.name}.py").read_text())
     assert ast.get_docstring(module), f"{kata.name}: the stub has no module docstring introducing the kata"
+
+
+@pytest.mark.parametrize("kata", curriculum.load(), ids=lambda kata: kata.name)
+def test_every_stub_is_recognised_as_one(kata):
+    """`reset` and `export` find a kata's original stub by this test: helpers given ready-made ("Given:") aside,
+    every public function only raises NotImplementedError."""
+    assert stubs.is_stub((WORKSPACE.exercises / f"{kata.name}.py").read_text())
+
+
+def test_a_given_helper_does_not_make_a_stub_a_solution():
+    given = 'def links(html):\n    """Given: the links."""\n    return []\n'
+    stub = 'async def crawl(root):\n    """Crawl."""\n    raise NotImplementedError\n'
+    assert stubs.is_stub(given + stub)
+    assert not stubs.is_stub(given + stub.replace("raise NotImplementedError", "return {}"))
+    assert not stubs.is_stub(given)  # nothing left to write is not a stub

@@ -46,6 +46,10 @@ async def cancel_and_wait(fetch):
 async def echo(value):
     return value
 
+async def certificate_authorities():
+    folder = os.environ.get("SSL_CERT_DIR")
+    return os.environ.get("SSL_CERT_FILE"), folder is not None and os.path.isdir(folder) and os.listdir(folder)
+
 async def raise_it(error):
     raise error
 
@@ -187,6 +191,15 @@ def test_fakes_run_in_the_judge_and_results_come_back(sandbox):
 
     assert run(sandbox, check) == [("value", "a"), ("value", "b"), ("value", "a")]
     assert fake.peak == 3 and fake.keys == ["a", "b", "a"]
+
+
+def test_the_sandbox_trusts_no_certificate_authority(sandbox):
+    """An empty folder of authorities, and no bundle: making a TLS-capable client there loads none."""
+
+    async def check(kata):
+        return await kata.certificate_authorities()
+
+    assert run(sandbox, check) == (None, [])
 
 
 def test_a_cancellation_not_waited_for_shows_as_running_at_the_end(sandbox):
