@@ -1012,7 +1012,7 @@ def _confine(hidden: list[str]) -> None:
     """Everything the sandbox must be before the learner's module loads."""
     from . import confine
 
-    os.environ[confine.HIDDEN] = os.pathsep.join(hidden)  # for the pool workers too
+    os.environ[confine.HIDDEN] = os.pathsep.join(hidden)  # apply() reads its settings from the environment
     confine.apply()
     # A forkserver (a process pool's start method; the default from Python 3.14) imports this module once, so the
     # workers it forks need not each import it (and asyncio) to unpickle a stand-in: 0.1-0.4 s per worker.

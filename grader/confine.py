@@ -34,6 +34,7 @@ PROCESSES = 128  # per sandbox user, only where it has a user of its own
 
 HIDDEN = "KATA_HIDDEN"
 WRITABLE = "KATA_WRITABLE"
+PROGRAMS = "KATA_PROGRAMS"
 TOKEN = "KATA_SANDBOX"  # every process of a sandbox carries it in its environment: how the judge finds them all
 
 
@@ -166,6 +167,10 @@ class Confinement:
         # it (an httpx.AsyncClient, say) loading a bundle of 150 (30-60 ms of CPU each time, more under load).
         self.certificates = scratch / "certificates"
         self.certificates.mkdir()
+        # Programs the judge writes for the learner's code to run (a kata about running programs): the sandbox may
+        # start Python on a script here, and read, never write, what is here.
+        self.programs = scratch / "programs"
+        self.programs.mkdir(mode=0o755)
         self.uid: int | None = None
         self.token = os.urandom(16).hex()
         self._lock = None
@@ -201,7 +206,7 @@ class Confinement:
             TMPDIR=str(self.workdir),
             PYTHONHASHSEED="0",
             SSL_CERT_DIR=str(self.certificates),
-            **{TOKEN: self.token, WRITABLE: str(self.workdir)},
+            **{TOKEN: self.token, WRITABLE: str(self.workdir), PROGRAMS: str(self.programs)},
         )
         if self.uid is not None:
             env["KATA_OWN_USER"] = "1"
@@ -226,10 +231,18 @@ class Confinement:
 # --- the sandbox's side ------------------------------------------------------------------------------------------
 
 
-def apply() -> None:
-    """In the sandbox, before the learner's module loads; and in every Python a process pool of the sandbox's
-    starts (spawn, forkserver), before it unpickles anything. The settings stay in the environment, which
-    children inherit."""
+def apply(settings: dict | None = None) -> None:
+    """In the sandbox, before the learner's module loads, with the settings the judge put in its environment; and
+    in every Python a process pool of the sandbox's starts (spawn, forkserver), before it unpickles anything, with
+    the sandbox's own settings written into the program that starts it (by then the environment is the learner's
+    code's to change)."""
+    if settings is None:
+        settings = {
+            "hidden": [path for path in os.environ.get(HIDDEN, "").split(os.pathsep) if path],
+            "writable": [os.environ.get(WRITABLE, os.getcwd())],
+            "side_socket": os.environ.get("KATA_SIDE_SOCKET", ""),
+            "programs": [os.environ[PROGRAMS]] if os.environ.get(PROGRAMS) else [],
+        }
     limits = [
         (resource.RLIMIT_AS, MEMORY),
         (resource.RLIMIT_FSIZE, FILE_SIZE),
@@ -244,18 +257,12 @@ def apply() -> None:
             cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
             resource.setrlimit(kind, (cap, cap))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a file too large is an error in the code, not a kill
-    policy = Policy(
-        hidden=[Path(path) for path in os.environ.get(HIDDEN, "").split(os.pathsep) if path],
-        writable=[Path(os.environ.get(WRITABLE, os.getcwd()))],
-        side_socket=os.environ.get("KATA_SIDE_SOCKET", ""),
-    )
+    policy = Policy(**settings)
     _audit_direct_starts()
     sys.addaudithook(policy.hook)
-    _confine_new_interpreters()
+    _confine_new_interpreters(policy.prelude)
 
 
-# Prefixed to the program of every Python that multiprocessing starts from the sandbox.
-_WORKER_PRELUDE = "import grader.confine; grader.confine.apply(); "
 # Options of a Python started from the sandbox, as multiprocessing passes the sandbox's own on (-I among them:
 # isolated, nothing importable from the learner's folder before the prelude). No -W: it may import a module.
 _FLAGS = re.compile(r"-[BIsEPdqvbuROS]+")
@@ -263,19 +270,20 @@ _X_OPTIONS = {"faulthandler", "tracemalloc", "importtime", "frozen_modules", "sh
 FRESH_IMPORTS_REFUSED = ("_posixsubprocess",)
 
 
-def starts_confined(argv) -> bool:
-    """Does this command line start Python isolated and confined before it runs anything of its own?"""
+def _options_read(argv) -> tuple[bool, list[str]]:
+    """A Python command line's options read: (whether -I is among them, the words after them); (False, []) for an
+    option not known to be harmless."""
     words = [os.fsdecode(word) for word in argv[1:]]
     isolated = False
-    while words and words[0] != "-c":
+    while words and words[0].startswith("-") and words[0] != "-c":
         word = words.pop(0)
         if word == "-X" and words and words[0].split("=")[0] in _X_OPTIONS:
             words.pop(0)
         elif _FLAGS.fullmatch(word):
             isolated |= "I" in word
         else:
-            return False
-    return isolated and len(words) >= 2 and words[1].startswith(_WORKER_PRELUDE)
+            return False, []
+    return isolated, words
 
 
 def _audit_direct_starts() -> None:
@@ -299,9 +307,9 @@ def _audit_direct_starts() -> None:
     _posixsubprocess.fork_exec = subprocess._fork_exec = audited_fork_exec
 
 
-def _confine_new_interpreters() -> None:
+def _confine_new_interpreters(prelude: str) -> None:
     """multiprocessing starts its spawn workers and its forkserver through util.spawnv_passfds, with a `-c`
-    program: each of them applies the same confinement before it runs anything else."""
+    program: each of them applies the same confinement (`prelude`) before it runs anything else."""
     import multiprocessing.util
 
     spawn = multiprocessing.util.spawnv_passfds
@@ -312,7 +320,7 @@ def _confine_new_interpreters() -> None:
         args = list(args)
         if "-c" in args[:-1]:
             program = args.index("-c") + 1
-            args[program] = _WORKER_PRELUDE + args[program]
+            args[program] = prelude + args[program]
         return spawn(path, args, passfds)
 
     confined_spawnv_passfds.confined = True
@@ -326,9 +334,18 @@ class Refused(PermissionError):
 class Policy:
     """The audit hook's rules, each a decision on one event: tested directly by the project's tests."""
 
-    def __init__(self, hidden: list[Path], writable: list[Path], side_socket: str) -> None:
-        self.hidden = [path.resolve() for path in hidden]
-        self.writable = [path.resolve() for path in writable] + [Path("/dev/null"), Path("/dev/shm")]
+    def __init__(self, hidden: list, writable: list, side_socket: str, programs: list = ()) -> None:
+        self.hidden = [Path(path).resolve() for path in hidden]
+        self.writable = [Path(path).resolve() for path in writable] + [Path("/dev/null"), Path("/dev/shm")]
+        self.programs = [Path(path).resolve() for path in programs]
+        settings = {
+            "hidden": [str(path) for path in self.hidden],
+            "writable": [str(Path(path).resolve()) for path in writable],
+            "side_socket": side_socket,
+            "programs": [str(path) for path in self.programs],
+        }
+        # Prefixed to the program of every Python a process pool starts from the sandbox: these very rules.
+        self.prelude = f"import grader.confine; grader.confine.apply({settings!r}); "
         self.side_socket = side_socket
         self.python = {os.path.realpath(sys.executable), sys.executable}
 
@@ -357,16 +374,24 @@ class Policy:
         return None
 
     def _start(self, program, argv, env) -> str | None:
-        """Only Python itself, started as a process pool starts it from here: isolated, with the confinement
-        applied before it runs anything, in the sandbox's environment."""
+        """Only Python itself, isolated, in the sandbox's environment: confined before it runs anything (as a
+        process pool starts it from here), or running one of the judge's programs. A program the judge named that
+        does not exist is let through: starting it fails as it would anywhere (FileNotFoundError)."""
         program = program if program is not None else (argv[0] if argv else None)
+        if program is not None and self._inside(program, self.programs) and not os.path.lexists(program):
+            return None
         if program is None or os.path.realpath(os.fsdecode(program)) not in self.python:
             return f"starting the program {os.fsdecode(program or '')!r}: only Python itself may be started"
         if isinstance(env, dict) and env.get(TOKEN, env.get(TOKEN.encode())) is None:
             return "starting a program without the sandbox's environment"
-        if not starts_confined(argv or []):
-            return "starting Python other than as a process pool's worker (multiprocessing, concurrent.futures)"
-        return None
+        isolated, rest = _options_read(argv or [])
+        if not isolated or not rest:
+            return "starting Python without -I (isolated): it would import from the sandbox's folder first"
+        if rest[0] == "-c" and len(rest) > 1 and rest[1].startswith(self.prelude):
+            return None
+        if rest[0] != "-c" and self._inside(rest[0], self.programs) and os.path.isfile(rest[0]):
+            return None
+        return "starting Python other than as a process pool's worker (multiprocessing, concurrent.futures)"
 
     @staticmethod
     def _signal(event: str, target: int) -> str | None:

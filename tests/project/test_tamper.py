@@ -82,6 +82,17 @@ ATTACKS = {
         "    worker.start()\n"
         "    worker.join()\n"
     ),
+    # A pool worker told by the environment it inherits that it may write anywhere.
+    "widens_a_pool_workers_rules": (
+        "import multiprocessing, os\n"
+        "os.environ.update(KATA_WRITABLE='/', KATA_HIDDEN='')\n"
+        "if __name__ != '__mp_main__':\n"
+        "    worker = multiprocessing.get_context('spawn').Process(\n"
+        f"        target=exec, args=(\"open({str(PLUGIN)!r}, 'a').write('# forged')\",)\n"
+        "    )\n"
+        "    worker.start()\n"
+        "    worker.join()\n"
+    ),
     # A Python of its own, started without the sandbox's confinement, to write where the sandbox may not.
     "starts_an_unconfined_python": (
         "import subprocess, sys\n"

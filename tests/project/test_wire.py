@@ -140,18 +140,29 @@ def test_sandbox_policy_decisions(tmp_path):
 
 
 def test_python_starts_only_isolated_and_confined(tmp_path):
-    policy = Policy([], [tmp_path], "")
-    prelude = "import grader.confine; grader.confine.apply(); from multiprocessing.spawn import spawn_main"
-    pool_worker = [sys.executable, "-B", "-I", "-X", "utf8", "-c", prelude, "--multiprocessing-fork"]
+    programs = tmp_path / "programs"
+    programs.mkdir()
+    (programs / "program.py").write_text("pass\n")
+    policy = Policy([], [tmp_path / "work"], "", [programs])
+    worker = policy.prelude + "from multiprocessing.spawn import spawn_main"
+    pool_worker = [sys.executable, "-B", "-I", "-X", "utf8", "-c", worker, "--multiprocessing-fork"]
     assert policy.decide("subprocess.Popen", (sys.executable, pool_worker, None, None)) is None
     assert policy.decide("os.posix_spawn", (sys.executable, pool_worker, {confine.TOKEN: "1"})) is None
+    judges_program = [sys.executable, "-I", "-S", str(programs / "program.py"), "1"]
+    assert policy.decide("subprocess.Popen", (sys.executable, judges_program, None, None)) is None
+    missing = str(programs / "no-such-program")  # starting it fails as it would anywhere: FileNotFoundError
+    assert policy.decide("subprocess.Popen", (missing, [missing], None, None)) is None
+    elsewhere = str(tmp_path / "no-such-program")
+    assert "only Python" in policy.decide("subprocess.Popen", (elsewhere, [elsewhere], None, None))
+    other_rules = Policy([], [tmp_path], "").prelude + "from multiprocessing.spawn import spawn_main"
     for argv in (
-        [sys.executable, "-c", prelude],  # not isolated: the learner's folder comes first on the path
+        [sys.executable, "-c", worker],  # not isolated: the learner's folder comes first on the path
         [sys.executable, "-I", "-c", "open('elsewhere', 'w')"],  # no confinement first
-        [sys.executable, "-I", "-W", "error::learner.Warning", "-c", prelude],  # -W imports a module first
-        [sys.executable, "-I", "script.py"],
+        [sys.executable, "-I", "-c", other_rules],  # rules other than the sandbox's own
+        [sys.executable, "-I", "-W", "error::learner.Warning", "-c", worker],  # -W imports a module first
+        [sys.executable, "-I", str(tmp_path / "script.py")],  # not a program of the judge's
     ):
-        assert "Python other than" in policy.decide("os.exec", (sys.executable, argv, None)), argv
+        assert "Python" in policy.decide("os.exec", (sys.executable, argv, None)), argv
     assert "afresh" in policy.decide("import", ("_posixsubprocess", None, [], [], []))
 
 
