@@ -261,6 +261,15 @@ class Refused(PermissionError):
     pass
 
 
+def _missing(program) -> bool:
+    """A program named by a path (never looked up on PATH) at which nothing exists."""
+    try:
+        path = os.fsdecode(program)
+    except TypeError:
+        return False
+    return os.sep in path and not os.path.lexists(path)
+
+
 class Policy:
     """The audit hook's rules, each a decision on one event: tested directly by the project's tests."""
 
@@ -283,6 +292,8 @@ class Policy:
         if event in ("subprocess.Popen", "os.exec", "os.posix_spawn", "os.spawn"):
             program = args[0] if args else None
             if program is not None and os.path.realpath(os.fsdecode(program)) not in self.python:
+                if _missing(program):
+                    return None  # nothing there to start: the start itself fails (FileNotFoundError), as it would
                 return f"starting the program {os.fsdecode(program)!r}: only Python itself may be started"
             env = args[-1] if event != "os.spawn" else None
             if isinstance(env, dict) and env.get(TOKEN, env.get(TOKEN.encode())) is None:
