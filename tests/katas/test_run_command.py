@@ -9,6 +9,7 @@ their order, how many ran at once and their cancellation are the judge's records
 """
 
 import math
+from dataclasses import dataclass
 
 import pytest
 
@@ -18,7 +19,7 @@ from harness import (
     KataCall,
     LoopErrors,
     LoopWatch,
-    Stopwatch,
+    Outcome,
     expect,
     expect_no_leaked_tasks,
     run,
@@ -28,7 +29,6 @@ from harness import (
 )
 from harness.checks import swallowed
 from harness.programs import (
-    FOREVER,
     PATIENCE,
     Programs,
     bulk,
@@ -252,7 +252,7 @@ async def test_megabytes_on_both_streams(kata):
         call = KataCall(kata.run_command(program.argv, timeout=units(100), on_line=fake))
         # A correct reader takes well under 0.3 s, even on a loaded machine; one stuck never ends. The program's
         # reports say where it was stuck.
-        ended = await call.until(lambda: False, units(20)) or call.task.done()
+        ended = await call.until(lambda: False, units(10)) or call.task.done()
         if not ended:
             call.cancel()
         outcome = await call.outcome()
@@ -265,7 +265,7 @@ async def test_megabytes_on_both_streams(kata):
     )
     expect(
         ended,
-        saw=f"after {seconds(units(20))} it had not returned; the program was {stage}",
+        saw=f"after {seconds(units(10))} it had not returned; the program was {stage}",
         expected="both streams read at the same time: the program never waits for a reader",
         mistake="one stream read to its end before the other (or wait() before reading): a pipe holds about 64 "
         "KiB, and a program that fills one waits for ever. Read standard error in a task of its own while you "
@@ -307,21 +307,54 @@ async def test_event_loop_stays_free(kata):
 
 TIMEOUT = units(2)
 # A correct call ends at the timeout, plus a few milliseconds to kill, drain and reap. One that never applies the
-# timeout (or only per line, to a program writing a line every 0.05 s; or one waiting for a program it did not
-# kill) ends much later or never: 4 s of lines here. The bound, 0.6 s past the timeout, is 3x the ideal and far
-# short of any of those; the program's state and the fake's cancellation back it.
-LATE = TIMEOUT + units(6)
+# timeout (or only per read, to a program writing a line every 0.05 s; or one waiting for a program it did not
+# kill, or whose pipes it did not drain) ends when the program ends by itself, 1.2 s in, or never. The bound, 0.6 s
+# past the timeout, is 3x the ideal and 2x short of those; the program's state and on_line's record back it.
+LATE = units(6)
+LIFE = units(12)  # how long a program that should be killed lives by itself (so that no check hangs for good)
+TICKS = [item for index in range(24) for item in (out(f"tick {index}\n"), pause(units(0.5)))]
 
 
-async def timed_out(call: KataCall, programs: Programs) -> tuple:
-    """Run the call until it ends or LATE has passed (then cancel it); its outcome, and whether it ended in time."""
-    ended = await call.until(lambda: False, LATE) or call.task.done()
-    state = programs.programs[0].state()  # if it had not ended: the program running, or killed and not reaped
-    if not ended:
-        call.cancel()
-    outcome = await call.outcome()
-    programs.note_children(call)
-    return outcome, ended, state
+@dataclass
+class TimedOut:
+    outcome: Outcome
+    ended: bool  # by timeout + LATE
+    state: str  # the program's state then
+    timeout: float
+    fake: FakeFetch
+    at_end: AtEnd
+    programs: Programs
+
+    @property
+    def program(self):
+        return self.programs.programs[0]
+
+
+async def run_until_late(kata, plan: list, **fake_options) -> TimedOut:
+    """Run the program `plan` with the timeout, until the call ends or the timeout and LATE have passed (then
+    cancel it). The timeout must find the program running: on a machine so loaded that the program had not got
+    as far as its first line when the call timed out, again with a timeout twice as long (at most twice)."""
+    timeout = TIMEOUT
+    while True:
+        fake = sink(**fake_options)
+        at_end = AtEnd(fake)
+        async with Programs() as programs:
+            program = programs.plan(*plan)
+            call = KataCall(
+                programs.watch_end(at_end.watch(kata.run_command(program.argv, timeout=timeout, on_line=fake)))
+            )
+            ended = await call.until(lambda: False, timeout + LATE) or call.task.done()
+            state = program.state()  # if it had not ended: the program running, or killed and not reaped
+            if not ended:
+                call.cancel()
+            outcome = await call.outcome()
+            programs.note_children(call)
+            await expect_no_leaked_tasks(after="the timeout")
+        started = bool(at_end.outcomes())  # on_line called before the end: the program was under way
+        if ended and not started and isinstance(outcome.error, TimeoutError) and timeout < 4 * TIMEOUT:
+            timeout *= 2
+            continue
+        return TimedOut(outcome, ended, state, timeout, fake, at_end, programs)
 
 
 def late_mistake(state: str) -> str:
@@ -338,81 +371,56 @@ def late_mistake(state: str) -> str:
     )
 
 
-@pytest.mark.category("timeout")
-async def test_timeout_kills_the_program(kata):
-    """A program that writes a line every 0.05 s for ever: TimeoutError after 0.2 s, the program killed and
-    reaped by then."""
-    fake = sink()
-    async with Programs() as programs:
-        steps = [item for index in range(80) for item in (out(f"tick {index}\n"), pause(units(0.5)))]
-        program = programs.plan(*steps, FOREVER)
-        with Stopwatch() as watch:
-            call = KataCall(programs.watch_end(kata.run_command(program.argv, timeout=TIMEOUT, on_line=fake)))
-            outcome, ended, state = await timed_out(call, programs)
-        await expect_no_leaked_tasks(after="the timeout")
+def expect_timed_out(run: TimedOut, setting: str) -> None:
     expect(
-        ended and isinstance(outcome.error, TimeoutError),
-        saw=f"with a timeout of {seconds(TIMEOUT)}, {outcome.describe() if ended else 'it had not ended'} "
-        f"({seconds(watch.elapsed)} after the call); on_line had been called {len(fake.calls)} times",
-        expected=f"TimeoutError soon after {seconds(TIMEOUT)} (by {seconds(LATE)})",
-        mistake=late_mistake(state)
-        if not ended
+        run.ended and isinstance(run.outcome.error, TimeoutError),
+        saw=f"{setting} and a timeout of {seconds(run.timeout)}, "
+        f"{run.outcome.describe() if run.ended else f'it had not ended {seconds(LATE)} after the timeout'}; "
+        f"on_line had been called {len(run.fake.calls)} time(s)",
+        expected=f"TimeoutError soon after {seconds(run.timeout)}",
+        mistake=late_mistake(run.state)
+        if not run.ended
         else "the TimeoutError was caught and something else done: let it propagate"
-        if outcome.error is None
+        if run.outcome.error is None
         else None,
     )
-    programs.expect_reaped(program, how=outcome.describe())
+
+
+@pytest.mark.category("timeout")
+async def test_timeout_kills_the_program(kata):
+    """A program that writes a line every 0.05 s: TimeoutError after 0.2 s, the program killed and reaped by
+    then."""
+    run = await run_until_late(kata, [*TICKS, exit_with(0)])
+    expect_timed_out(run, "with a program writing a line every 0.05 s")
+    run.programs.expect_reaped(run.program, how=run.outcome.describe())
 
 
 @pytest.mark.category("timeout")
 async def test_timeout_cancels_on_line(kata):
     """on_line never finishes with the first line: at the timeout it is cancelled, the program killed and
     reaped, and TimeoutError raised."""
-    fake = sink(ticks=False, delays={"first": math.inf})
-    at_end = AtEnd(fake)
-    async with Programs() as programs:
-        program = programs.plan(out("first\nsecond\n"), FOREVER)
-        call = KataCall(programs.watch_end(at_end.watch(kata.run_command(program.argv, timeout=TIMEOUT, on_line=fake))))
-        outcome, ended, state = await timed_out(call, programs)
-    expect(
-        ended and isinstance(outcome.error, TimeoutError),
-        saw=f"with on_line never finishing and a timeout of {seconds(TIMEOUT)}, "
-        f"{outcome.describe() if ended else 'it had not ended'}",
-        expected=f"TimeoutError soon after {seconds(TIMEOUT)} (by {seconds(LATE)})",
-        mistake="the timeout must cover the time spent in on_line too: one asyncio.timeout around the whole "
-        "reading loop, on_line included"
-        if not ended
-        else None,
+    run = await run_until_late(
+        kata, [out("first\nsecond\n"), pause(LIFE), exit_with(0)], ticks=False, delays={"first": math.inf}
     )
+    expect_timed_out(run, "with on_line never finishing")
     expect(
-        at_end.outcomes() == ["cancelled"],
-        saw=f"when it ended, {at_end.describe(fake, 'on_line')}",
+        run.at_end.outcomes() == ["cancelled"],
+        saw=f"when it ended, {run.at_end.describe(run.fake, 'on_line')}",
         expected="on_line called once, with 'first', and cancelled (its cleanup over) by the time it ends",
-        mistake="on_line was left running (a task nobody cancels, or a shield): cancel it and wait for it",
+        mistake="the timeout must cover on_line too, and cancel it: one asyncio.timeout around the whole reading "
+        "loop, on_line included, with nothing shielded or left in a task",
     )
-    programs.expect_reaped(program, how=outcome.describe())
+    run.programs.expect_reaped(run.program, how=run.outcome.describe())
 
 
 @pytest.mark.category("timeout")
 async def test_timeout_with_full_pipes(kata):
     """Killed at the timeout with a megabyte still in its pipes: the output is drained, the program reaped, and
     TimeoutError raised soon after 0.2 s."""
-    fake = sink(ticks=False, delays={"first": math.inf})
-    async with Programs() as programs:
-        program = programs.plan(
-            out("first\n"), bulk("out", "x" * 1023 + "\n", 1024), bulk("err", "y" * 1023 + "\n", 512), FOREVER
-        )
-        call = KataCall(programs.watch_end(kata.run_command(program.argv, timeout=TIMEOUT, on_line=fake)))
-        outcome, ended, state = await timed_out(call, programs)
-        await expect_no_leaked_tasks(after="the timeout")
-    expect(
-        ended and isinstance(outcome.error, TimeoutError),
-        saw=f"with a megabyte waiting in the pipes and a timeout of {seconds(TIMEOUT)}, "
-        f"{outcome.describe() if ended else 'it had not ended'}",
-        expected=f"TimeoutError soon after {seconds(TIMEOUT)} (by {seconds(LATE)})",
-        mistake=late_mistake(state) if not ended else None,
-    )
-    programs.expect_reaped(program, how=outcome.describe())
+    plan = [out("first\n"), bulk("out", "x" * 1023 + "\n", 1024), bulk("err", "y" * 1023 + "\n", 512), pause(LIFE)]
+    run = await run_until_late(kata, [*plan, exit_with(0)], ticks=False, delays={"first": math.inf})
+    expect_timed_out(run, "with a megabyte waiting in the pipes")
+    run.programs.expect_reaped(run.program, how=run.outcome.describe())
 
 
 # --- errors and cancellation ---------------------------------------------------------------------------------------
@@ -425,8 +433,10 @@ async def test_cancelled_midway(kata):
     fake = sink(ticks=False, delays={"first": math.inf})
     at_end = AtEnd(fake)
     async with Programs() as programs:
-        program = programs.plan(out("first\n"), FOREVER)
-        call = KataCall(programs.watch_end(at_end.watch(kata.run_command(program.argv, timeout=units(30), on_line=fake))))
+        program = programs.plan(out("first\n"), pause(LIFE), exit_with(0))
+        call = KataCall(
+            programs.watch_end(at_end.watch(kata.run_command(program.argv, timeout=units(30), on_line=fake)))
+        )
         await call.until_called(fake)
         call.cancel()
         outcome = await call.outcome()
@@ -436,8 +446,11 @@ async def test_cancelled_midway(kata):
         outcome.cancelled,
         saw=f"cancelled while on_line ran, {outcome.describe()}",
         expected="it ends cancelled (CancelledError propagates), once the program is killed and reaped",
-        mistake=swallowed(outcome, "the CancelledError was caught and not raised again: clean up in a finally: "
-        "block (or re-raise after cleaning up)"),
+        mistake=swallowed(
+            outcome,
+            "the CancelledError was caught and not raised again: clean up in a finally: "
+            "block (or re-raise after cleaning up)",
+        ),
     )
     expect(
         at_end.outcomes() == ["cancelled"],
@@ -454,7 +467,7 @@ async def test_on_line_error_propagates(kata):
     error = LineError("cannot handle 'second'")
     fake = sink(errors={"second": error})
     async with Programs() as programs:
-        program = programs.plan(out("first\nsecond\nthird\n"), FOREVER)
+        program = programs.plan(out("first\nsecond\nthird\n"), pause(LIFE), exit_with(0))
         async with LoopErrors() as loop_errors:
             call = KataCall(programs.watch_end(kata.run_command(program.argv, timeout=units(30), on_line=fake)))
             outcome = await call.outcome()
