@@ -268,10 +268,10 @@ class Programs:
                             os.kill(run.pid, signal.SIGKILL)
                     if run.writer is not None:
                         run.writer.close()
+            if self._handlers:  # each ends when its program's connection does (cancelled, 3.11 logs an error)
+                await asyncio.wait(self._handlers, timeout=units(5))
             for task in list(self._handlers):
                 task.cancel()
-            if self._handlers:
-                await asyncio.wait(self._handlers, timeout=units(5))
             await self._server.wait_closed()
             sandbox = current_sandbox()
             if sandbox is not None and sandbox is self._sandbox and sandbox.ended is None:

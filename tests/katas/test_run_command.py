@@ -9,6 +9,7 @@ their order, how many ran at once and their cancellation are the judge's records
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -284,10 +285,10 @@ async def test_megabytes_on_both_streams(kata):
 
 @pytest.mark.category("concurrency")
 async def test_event_loop_stays_free(kata):
-    """While the program runs (about 0.3 s), the event loop keeps running other tasks."""
+    """While the program runs (about 0.25 s), the event loop keeps running other tasks."""
     fake = sink()
     async with Programs() as programs:
-        step = units(1)
+        step = units(0.85)  # with its start, 0.25 s or more: a call that blocks the loop meanwhile shows
         program = programs.plan(
             out("one\n"), pause(step), out("two\n"), pause(step), out("three\n"), pause(step), exit_with(0)
         )
@@ -305,20 +306,22 @@ async def test_event_loop_stays_free(kata):
 
 # --- timeouts ------------------------------------------------------------------------------------------------------
 
-TIMEOUT = units(2)
+TIMEOUT = units(1.5)
 # A correct call ends at the timeout, plus a few milliseconds to kill, drain and reap. One that never applies the
 # timeout (or only per read, to a program writing a line every 0.05 s; or one waiting for a program it did not
-# kill, or whose pipes it did not drain) ends when the program ends by itself, 1.2 s in, or never. The bound, 0.6 s
-# past the timeout, is 3x the ideal and 2x short of those; the program's state and on_line's record back it.
-LATE = units(6)
-LIFE = units(12)  # how long a program that should be killed lives by itself (so that no check hangs for good)
-TICKS = [item for index in range(24) for item in (out(f"tick {index}\n"), pause(units(0.5)))]
+# kill, or whose pipes it did not drain) ends when the program ends by itself, 6 timeouts in (0.9 s), or never.
+# The bound, 2 timeouts past the timeout (0.45 s), is 3x the ideal and 2x short of those; the program's state and
+# on_line's record back it.
+LATE = 2
+LIFE = 6
+# How long a program that should be killed lives by itself in the other checks (so that none hangs for good).
+SHORT_LIFE = units(8)
 
 
 @dataclass
 class TimedOut:
     outcome: Outcome
-    ended: bool  # by timeout + LATE
+    ended: bool  # by the bound
     state: str  # the program's state then
     timeout: float
     fake: FakeFetch
@@ -330,28 +333,30 @@ class TimedOut:
         return self.programs.programs[0]
 
 
-async def run_until_late(kata, plan: list, **fake_options) -> TimedOut:
-    """Run the program `plan` with the timeout, until the call ends or the timeout and LATE have passed (then
-    cancel it). The timeout must find the program running: on a machine so loaded that the program had not got
-    as far as its first line when the call timed out, again with a timeout twice as long (at most twice)."""
+async def run_until_late(kata, plan: Callable[[float], list], **fake_options) -> TimedOut:
+    """Run the program `plan(life)` (which tells "ready" once its first line is written) with the timeout, until
+    the call ends or the bound has passed (then cancel it). The timeout must find the program running: on a
+    machine so loaded that the program took more than half the timeout to write its first line, again with a
+    timeout twice as long (at most twice)."""
     timeout = TIMEOUT
     while True:
         fake = sink(**fake_options)
         at_end = AtEnd(fake)
         async with Programs() as programs:
-            program = programs.plan(*plan)
+            program = programs.plan(*plan(LIFE * timeout))
             call = KataCall(
                 programs.watch_end(at_end.watch(kata.run_command(program.argv, timeout=timeout, on_line=fake)))
             )
-            ended = await call.until(lambda: False, timeout + LATE) or call.task.done()
+            ended = await call.until(lambda: False, timeout + LATE * timeout) or call.task.done()
             state = program.state()  # if it had not ended: the program running, or killed and not reaped
             if not ended:
                 call.cancel()
             outcome = await call.outcome()
             programs.note_children(call)
             await expect_no_leaked_tasks(after="the timeout")
-        started = bool(at_end.outcomes())  # on_line called before the end: the program was under way
-        if ended and not started and isinstance(outcome.error, TimeoutError) and timeout < 4 * TIMEOUT:
+        ready = program.told("ready")
+        slow = ready is None or ready > call.started + timeout / 2
+        if ended and slow and isinstance(outcome.error, TimeoutError) and timeout < 4 * TIMEOUT:
             timeout *= 2
             continue
         return TimedOut(outcome, ended, state, timeout, fake, at_end, programs)
@@ -375,7 +380,7 @@ def expect_timed_out(run: TimedOut, setting: str) -> None:
     expect(
         run.ended and isinstance(run.outcome.error, TimeoutError),
         saw=f"{setting} and a timeout of {seconds(run.timeout)}, "
-        f"{run.outcome.describe() if run.ended else f'it had not ended {seconds(LATE)} after the timeout'}; "
+        f"{run.outcome.describe() if run.ended else f'it had not ended {seconds(LATE * run.timeout)} after it'}; "
         f"on_line had been called {len(run.fake.calls)} time(s)",
         expected=f"TimeoutError soon after {seconds(run.timeout)}",
         mistake=late_mistake(run.state)
@@ -388,21 +393,30 @@ def expect_timed_out(run: TimedOut, setting: str) -> None:
 
 @pytest.mark.category("timeout")
 async def test_timeout_kills_the_program(kata):
-    """A program that writes a line every 0.05 s: TimeoutError after 0.2 s, the program killed and reaped by
+    """A program that writes a line every 0.05 s: TimeoutError after 0.15 s, the program killed and reaped by
     then."""
-    run = await run_until_late(kata, [*TICKS, exit_with(0)])
+
+    def plan(life: float) -> list:
+        tick = units(0.5)
+        ticks = [step for index in range(1, int(life / tick)) for step in (pause(tick), out(f"tick {index}\n"))]
+        return [out("tick 0\n"), tell("ready"), *ticks, exit_with(0)]
+
+    run = await run_until_late(kata, plan)
     expect_timed_out(run, "with a program writing a line every 0.05 s")
     run.programs.expect_reaped(run.program, how=run.outcome.describe())
 
 
 @pytest.mark.category("timeout")
-async def test_timeout_cancels_on_line(kata):
-    """on_line never finishes with the first line: at the timeout it is cancelled, the program killed and
-    reaped, and TimeoutError raised."""
-    run = await run_until_late(
-        kata, [out("first\nsecond\n"), pause(LIFE), exit_with(0)], ticks=False, delays={"first": math.inf}
-    )
-    expect_timed_out(run, "with on_line never finishing")
+async def test_timeout_cancels_on_line_and_drains(kata):
+    """on_line never finishes with the first line, and a megabyte waits in the pipes: at the timeout on_line is
+    cancelled, the program killed, its output drained, the program reaped, and TimeoutError raised."""
+
+    def plan(life: float) -> list:
+        rest = [bulk("out", "x" * 1023 + "\n", 1024), bulk("err", "y" * 1023 + "\n", 512)]
+        return [out("first\n"), tell("ready"), *rest, pause(life), exit_with(0)]
+
+    run = await run_until_late(kata, plan, ticks=False, delays={"first": math.inf})
+    expect_timed_out(run, "with on_line never finishing, a megabyte waiting in the pipes")
     expect(
         run.at_end.outcomes() == ["cancelled"],
         saw=f"when it ended, {run.at_end.describe(run.fake, 'on_line')}",
@@ -410,16 +424,6 @@ async def test_timeout_cancels_on_line(kata):
         mistake="the timeout must cover on_line too, and cancel it: one asyncio.timeout around the whole reading "
         "loop, on_line included, with nothing shielded or left in a task",
     )
-    run.programs.expect_reaped(run.program, how=run.outcome.describe())
-
-
-@pytest.mark.category("timeout")
-async def test_timeout_with_full_pipes(kata):
-    """Killed at the timeout with a megabyte still in its pipes: the output is drained, the program reaped, and
-    TimeoutError raised soon after 0.2 s."""
-    plan = [out("first\n"), bulk("out", "x" * 1023 + "\n", 1024), bulk("err", "y" * 1023 + "\n", 512), pause(LIFE)]
-    run = await run_until_late(kata, [*plan, exit_with(0)], ticks=False, delays={"first": math.inf})
-    expect_timed_out(run, "with a megabyte waiting in the pipes")
     run.programs.expect_reaped(run.program, how=run.outcome.describe())
 
 
@@ -433,11 +437,12 @@ async def test_cancelled_midway(kata):
     fake = sink(ticks=False, delays={"first": math.inf})
     at_end = AtEnd(fake)
     async with Programs() as programs:
-        program = programs.plan(out("first\n"), pause(LIFE), exit_with(0))
+        program = programs.plan(out("first\n"), tell("ready"), pause(SHORT_LIFE), exit_with(0))
         call = KataCall(
             programs.watch_end(at_end.watch(kata.run_command(program.argv, timeout=units(30), on_line=fake)))
         )
-        await call.until_called(fake)
+        await program.until_told("ready", units(10))
+        await call.until_called(fake, within=PATIENCE)
         call.cancel()
         outcome = await call.outcome()
         programs.note_children(call)
@@ -467,7 +472,7 @@ async def test_on_line_error_propagates(kata):
     error = LineError("cannot handle 'second'")
     fake = sink(errors={"second": error})
     async with Programs() as programs:
-        program = programs.plan(out("first\nsecond\nthird\n"), pause(LIFE), exit_with(0))
+        program = programs.plan(out("first\nsecond\nthird\n"), pause(SHORT_LIFE), exit_with(0))
         async with LoopErrors() as loop_errors:
             call = KataCall(programs.watch_end(kata.run_command(program.argv, timeout=units(30), on_line=fake)))
             outcome = await call.outcome()
