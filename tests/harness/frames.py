@@ -25,6 +25,11 @@ PATIENCE = units(3)  # how long the server waits for what a correct client does 
 HOLD = units(30)  # how long a stalled reply stalls: longer than any check waits, shorter than its budget
 
 
+# No check sends a request this large (what crosses to the sandbox is less than a mebibyte): a header announcing
+# more is a wrong header, given up on at once.
+LARGEST = 1 << 20
+
+
 def frame(payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + payload
 
@@ -165,9 +170,10 @@ class FrameServer:
         except (ConnectionError, OSError):
             pass
         finally:
-            # Wait for the client to close (or give up), so that "closed by the client" is the client's doing.
+            # Wait for the client to close (or give up), so that "closed by the client" is the client's doing;
+            # not after a problem: the server closes at once, and the client hears of it.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(PATIENCE):
+                async with asyncio.timeout(0 if conn.problem else PATIENCE):
                     await ended.wait()
             receiving.cancel()
             await asyncio.wait([receiving])
@@ -186,6 +192,13 @@ class FrameServer:
                     size = struct.unpack(">I", conn.received[offset : offset + 4])[0]
                     if len(conn.received) >= offset + 4 + size:
                         break
+                    if size > LARGEST:
+                        header = bytes(conn.received[offset : offset + 4])
+                        conn.problem = (
+                            f"a frame's header, {header!r}, announced {size} bytes, more than any request a check "
+                            "sends: a frame starts with the payload's length as 4 bytes, big-endian and unsigned"
+                        )
+                        return
                 if ended.is_set():
                     if len(conn.received) > offset:
                         rest = bytes(conn.received[offset : offset + 40])
