@@ -163,10 +163,10 @@ async def test_one_request_at_a_time(kata):
 
 @pytest.mark.category("concurrency")
 async def test_event_loop_stays_free(kata):
-    """While it waits for replies (0.1 s each), the event loop keeps running other tasks."""
+    """While it waits for replies (0.085 s each, 0.25 s in all), the event loop keeps running other tasks."""
 
     def slow(index: int, payload: bytes) -> Reply:
-        return Reply(data=payload, delay=units(1))
+        return Reply(data=payload, delay=units(0.85))
 
     async with FrameServer(slow) as server:
         call = kata.request_all(server.host, server.port, [b"a", b"b", b"c"], timeout=units(30), max_size=BIG)
@@ -225,20 +225,20 @@ async def test_stalled_reply_times_out(kata):
 
 @pytest.mark.category("timeout")
 async def test_timeout_is_per_request(kata):
-    """Three replies that each take 0.12 s, with a timeout of 0.2 s: each is within it, so all come back."""
+    """Five replies that each take 0.08 s, with a timeout of 0.2 s: each is within it, so all come back."""
+    # Each reply takes 0.4 timeouts (2.5x within it); all five take 2 timeouts (2x past one timeout for all).
+    payloads = [b"a", b"b", b"c", b"d", b"e"]
 
     def slowish(index: int, payload: bytes) -> Reply:
-        return Reply(data=payload, delay=0.6 * TIMEOUT)
+        return Reply(data=payload, delay=0.4 * TIMEOUT)
 
     async with FrameServer(slowish) as server:
-        outcome = await run(
-            kata.request_all(server.host, server.port, [b"a", b"b", b"c"], timeout=TIMEOUT, max_size=BIG)
-        )
+        outcome = await run(kata.request_all(server.host, server.port, payloads, timeout=TIMEOUT, max_size=BIG))
     expect(
-        outcome.returned and outcome.value == [b"a", b"b", b"c"],
-        saw=f"with each reply taking {seconds(0.6 * TIMEOUT)} and a timeout of {seconds(TIMEOUT)}, "
+        outcome.returned and outcome.value == payloads,
+        saw=f"with each reply taking {seconds(0.4 * TIMEOUT)} and a timeout of {seconds(TIMEOUT)}, "
         f"{outcome.describe()}",
-        expected="the three replies: the timeout bounds each request, from its frame being written",
+        expected="the five replies: the timeout bounds each request, from its frame being written",
         mistake="one timeout around all the requests: start a new one for each request"
         if isinstance(outcome.error, TimeoutError)
         else None,

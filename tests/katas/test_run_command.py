@@ -98,10 +98,12 @@ LINES = ["alpha", "", "  spaced  ", "crlf\r", "form\x0cfeed\u2028sep", "caf\ufff
 @pytest.mark.category("correctness")
 async def test_lines_and_result(kata):
     """Each line reaches on_line as it was (spaces, '\\r' kept), invalid UTF-8 replaced, the last line without a
-    newline too; it returns the exit code and standard error as text."""
+    newline too; it returns the exit code and standard error as text. The program's standard input is empty."""
     fake = sink()
     async with Programs() as programs:
-        program = programs.plan(out(STDOUT), err("warning: ä\n"), err(b"\xff tail"), exit_with(3))
+        program = programs.plan(
+            check_stdin(PATIENCE), out(STDOUT), err("warning: ä\n"), err(b"\xff tail"), exit_with(3)
+        )
         outcome = await run(kata.run_command(program.argv, timeout=units(30), on_line=fake))
     expect(
         outcome.returned,
@@ -126,6 +128,15 @@ async def test_lines_and_result(kata):
         if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], str))
         else None,
     )
+    stdin = program.run.stdin if program.run else None
+    expect(
+        stdin is not None and bool(stdin.get("eof")),
+        saw=f"the program's standard input ({stdin.get('path') if stdin else '?'}) gave no end of file within "
+        f"{seconds(PATIENCE)}",
+        expected="standard input from /dev/null: end of file at once",
+        mistake="stdin=PIPE left open: a program that reads its input waits for ever. Use "
+        "stdin=asyncio.subprocess.DEVNULL",
+    )
 
 
 @pytest.mark.category("correctness")
@@ -143,29 +154,6 @@ async def test_long_lines(kata):
         f"{len(fake.calls)} line(s) of {[len(key) if isinstance(key, str) else key for key in fake.keys]} characters",
         expected="the three lines, whole: 60000, 5 and 200000 characters",
         mistake=error_mistake(outcome.error) or lines_mistake(fake.keys, expected),
-    )
-
-
-@pytest.mark.category("correctness")
-async def test_standard_input_is_empty(kata):
-    """The program reads its standard input: it gets end of file at once (/dev/null)."""
-    fake = sink()
-    async with Programs() as programs:
-        program = programs.plan(check_stdin(PATIENCE), out("read\n"), exit_with(0))
-        outcome = await run(kata.run_command(program.argv, timeout=units(30), on_line=fake))
-    stdin = program.run.stdin if program.run else None
-    expect(
-        outcome.returned and stdin is not None,
-        saw=f"{outcome.describe()}; the program {'reported on its input' if stdin else 'never reported'}",
-        expected="the program run to its end",
-        mistake=error_mistake(outcome.error),
-    )
-    expect(
-        bool(stdin.get("eof")),
-        saw=f"the program's standard input ({stdin.get('path')}) gave no end of file within {seconds(PATIENCE)}",
-        expected="standard input from /dev/null: end of file at once",
-        mistake="stdin=PIPE left open: a program that reads its input waits for ever. Use "
-        "stdin=asyncio.subprocess.DEVNULL",
     )
 
 
