@@ -282,7 +282,7 @@ async def test_oversized_reply_raises_at_once(kata):
         return Reply(raw=(1001).to_bytes(4, "big") + b"x" * 10, stall=0.0)
 
     async with FrameServer(oversized) as server:
-        call = server.watch_end(kata.request_all(server.host, server.port, [b"a"], timeout=units(30), max_size=1000))
+        call = server.watch_end(kata.request_all(server.host, server.port, [b"a"], timeout=units(10), max_size=1000))
         async with StreamWatch() as closing:
             call = KataCall(call)
             # A correct client raises within milliseconds; one that waits for the body waits for ever.
@@ -367,7 +367,8 @@ async def test_cancelled_midway(kata):
         return Reply(data=payload, stall=HOLD)
 
     async with FrameServer(stalls) as server:
-        call = server.watch_end(kata.request_all(server.host, server.port, [b"a"], timeout=units(30), max_size=BIG))
+        # The timeout (1 s) is far from the cancellation, which comes as soon as the server has the request.
+        call = server.watch_end(kata.request_all(server.host, server.port, [b"a"], timeout=units(10), max_size=BIG))
         async with StreamWatch() as closing:
             call = KataCall(call)
             await call.until(lambda: bool(server.requests), units(10))
