@@ -178,7 +178,7 @@ async def test_lines_arrive_while_running(kata):
         in_time = []
         for line in ("one", "two"):
             # The program goes on once the line reached on_line, or once the judge has waited long enough.
-            await program.until_told(f"wrote {line}")
+            await call.until(lambda line=line: program.told(f"wrote {line}") is not None, units(10))
             late = in_time and not in_time[-1]  # the first came late: the second will too, and proves nothing more
             in_time.append(not late and await call.until(lambda line=line: line in fake.keys, PATIENCE))
             program.go(line)
@@ -430,7 +430,7 @@ async def test_cancelled_midway(kata):
         call = KataCall(
             programs.watch_end(at_end.watch(kata.run_command(program.argv, timeout=units(30), on_line=fake)))
         )
-        await program.until_told("ready", units(10))
+        await call.until(lambda: program.told("ready") is not None, units(10))
         called = await call.until(lambda: bool(fake.calls), PATIENCE)
         call.cancel()  # whatever happened: a call left running would hold the check up
         outcome = await call.outcome()
