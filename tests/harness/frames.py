@@ -112,7 +112,9 @@ class FrameServer:
             task.cancel()
         if self._handlers:
             await asyncio.wait(self._handlers, timeout=units(5))
-        await self._server.wait_closed()
+        with contextlib.suppress(TimeoutError):  # from 3.12 on it waits for the connections too: all closed by now
+            async with asyncio.timeout(units(5)):
+                await self._server.wait_closed()
         for _ in range(5):
             await real_sleep(0)
 
@@ -166,22 +168,25 @@ class FrameServer:
 
         receiving = asyncio.create_task(receive(), name="harness:frame-receive")
         try:
-            await self._answer(conn, writer, arrived, ended)
-        except (ConnectionError, OSError):
-            pass
-        finally:
+            try:
+                await self._answer(conn, writer, arrived, ended)
+            except (ConnectionError, OSError):
+                pass
             # Wait for the client to close (or give up), so that "closed by the client" is the client's doing;
             # not after a problem: the server closes at once, and the client hears of it.
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(0 if conn.problem else PATIENCE):
                     await ended.wait()
-            receiving.cancel()
-            await asyncio.wait([receiving])
+        finally:
+            # Whatever happened, this one included (cancelled at the end of the block): the transport closed, or
+            # from 3.12 on the server's wait_closed() would wait for it for ever.
             conn.closed = real_perf_counter()
             self._handlers.discard(task)
+            receiving.cancel()
             writer.close()
-            with contextlib.suppress(ConnectionError, OSError):
-                await writer.wait_closed()
+        await asyncio.wait([receiving])
+        with contextlib.suppress(ConnectionError, OSError):
+            await writer.wait_closed()
 
     async def _answer(self, conn: FrameConnection, writer, arrived: asyncio.Event, ended: asyncio.Event) -> None:
         offset = 0

@@ -272,7 +272,9 @@ class Programs:
                 await asyncio.wait(self._handlers, timeout=units(5))
             for task in list(self._handlers):
                 task.cancel()
-            await self._server.wait_closed()
+            with contextlib.suppress(TimeoutError):  # from 3.12 on it waits for the connections too
+                async with asyncio.timeout(units(5)):
+                    await self._server.wait_closed()
             sandbox = current_sandbox()
             if sandbox is not None and sandbox is self._sandbox and sandbox.ended is None:
                 with contextlib.suppress(SandboxEnded):
