@@ -451,6 +451,7 @@ class Agent:
         self._check_over: asyncio.Future | None = None
         self.clock: TickClock | None = None
         self.idle = threading.Event()  # the check's loop waits for events (see _WatchedSelector)
+        self.children_watch: dict | None = None  # probe "watch_children": on while it holds the watcher it replaced
 
     # sending and reading
 
@@ -582,6 +583,7 @@ class Agent:
             loop.run_until_complete(self._check_over)
             report = loop.run_until_complete(self._end_check())
         finally:
+            self._watch_children(False)
             asyncio.events.Handle._run = _handle_run
             sys.setprofile(None)
             loop.remove_reader(self.sock.fileno())
@@ -695,6 +697,8 @@ class Agent:
         # Whether the judge's cancellation reached the call before it ended: only the words of a failing check's
         # likely mistake depend on it.
         message = {"op": "ended", "id": number, "outcome": how, "cancel_reached": number in self.cancelled_calls}
+        if self.children_watch is not None:
+            message["children"] = _children()
         self.cancelled_calls.discard(number)
         try:
             if how == "returned":
@@ -914,10 +918,34 @@ class Agent:
                 if isinstance(thing, asyncio.AbstractEventLoop) and thing is not self.loop and not thing.is_closed()
             )
             self.send({"op": "probed", "id": number, "open": alive + self.unclosed_loops})
+        elif what == "watch_children":
+            self._watch_children(bool(message.get("on")))
+            self.send({"op": "probed", "id": number})
         elif what == "watch_streams":
             self.send({"op": "probed", "id": number, "waited": _watch_streams(bool(message.get("on")))})
         else:
             raise wire.WireError(f"an unknown probe {what!r}")
+
+    def _watch_children(self, on: bool) -> None:
+        """Probe "watch_children": while on, every call's end carries the states of this process's children at that
+        moment (`_children`), and children are reaped on the check's loop on every Python (3.11's default watcher
+        reaps in a thread of its own the moment a child exits, which would hide code that never waits for it)."""
+        if on and self.children_watch is None:
+            self.children_watch = {}
+            if sys.version_info < (3, 12) and hasattr(os, "pidfd_open"):
+                self.children_watch["replaced"] = asyncio.get_child_watcher()
+                watcher = asyncio.PidfdChildWatcher()
+                watcher.attach_loop(self.loop)
+                asyncio.get_event_loop_policy()._watcher = watcher  # set_child_watcher would close the one replaced
+        elif not on and self.children_watch is not None:
+            replaced = self.children_watch.get("replaced")
+            if replaced is not None:
+                policy = asyncio.get_event_loop_policy()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # children never waited for: nobody reaps them now
+                    policy._watcher.close()
+                policy._watcher = replaced
+            self.children_watch = None
 
     async def _settle(self, number: int, iterations: int, collect: bool) -> None:
         for _ in range(iterations):
@@ -981,6 +1009,30 @@ def _watch_streams(on: bool) -> list:
     _held.clear()
     _waited.clear()
     return seen
+
+
+def _children() -> list:
+    """This process's child processes and the state of each, `[pid, state]` ("Z": exited, not yet reaped), as
+    /proc lists them now; a child reaped is in no list."""
+    found = []
+    try:
+        threads = os.listdir("/proc/self/task")
+    except OSError:
+        return found
+    for thread in threads:
+        try:
+            with open(f"/proc/self/task/{thread}/children") as listing:
+                pids = [int(pid) for pid in listing.read().split()]
+        except (OSError, ValueError):
+            continue
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    state = stat.read().rpartition(")")[2].split()[0]
+            except (OSError, IndexError):
+                state = "?"
+            found.append([pid, state])
+    return found[:200]
 
 
 def _showwarning(message, category, filename, lineno, file=None, line=None) -> None:

@@ -149,6 +149,14 @@ async def cancel_a_read(source):
 async def read_twice(keys):
     return [key for key in keys], [key for key in keys]
 
+async def spawn(argv, wait):
+    process = await asyncio.create_subprocess_exec(*argv)
+    if wait:
+        await process.wait()
+    else:
+        process.kill()
+    return process.pid
+
 async def read_two_and_close(source):
     iterator = aiter(source)
     first, second = await anext(iterator), await anext(iterator)
@@ -349,6 +357,30 @@ def test_probes_see_blocking_and_leftover_tasks(sandbox):
         provide_sandbox(None)
     assert watch.longest_stall >= 0.25 and watch.sleep_calls == [f"learner/module.py, line {line_of('time.sleep(')}"]
     assert leaked == 1
+
+
+def test_the_end_of_a_call_tells_which_children_were_not_yet_reaped(sandbox):
+    from harness.checks import KataCall
+
+    program = sandbox.confinement.programs / "nothing.py"  # where the sandbox may run the judge's programs
+    program.write_text("pass\n")
+    argv = [sys.executable, "-I", "-S", str(program)]
+
+    async def check(kata):
+        ends = []
+        await sandbox.probe("watch_children", on=True)
+        for wait in (True, False):
+            call = KataCall(kata.spawn(argv, wait))
+            await call.outcome()
+            ends.append(call.task.result())
+        await sandbox.probe("watch_children", on=False)
+        return ends
+
+    waited, killed = run(sandbox, check)
+    assert waited["outcome"] == killed["outcome"] == "returned"
+    assert waited["children"] == []  # reaped by the time it returned
+    # Killed and not waited for: still a child when the call ended (reaped later, on the loop, on every Python).
+    assert [pid for pid, _ in killed["children"]] == [killed["value"]]
 
 
 def test_a_sandbox_that_exits_fails_the_call_with_the_reason(sandbox):

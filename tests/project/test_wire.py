@@ -131,6 +131,7 @@ def test_sandbox_policy_decisions(tmp_path):
     assert "reading" in policy.decide("open", (str(hidden / "suite.py"), "r", os.O_RDONLY))
     assert "ctypes" in policy.decide("ctypes.dlopen", ("libc.so.6", 0))
     assert "program" in policy.decide("subprocess.Popen", ("/bin/sh", ["sh"], None, None))
+    assert "program" in policy.decide("subprocess.Popen", ("sh", ["sh"], None, None))  # found on PATH
     assert policy.decide("socket.connect", (FakeSocket(2), ("127.0.0.1", 80))) is None
     assert "loopback" in policy.decide("socket.connect", (FakeSocket(2), ("10.0.0.1", 80)))
     assert "local socket" in policy.decide("socket.connect", (FakeSocket(1), "/run/other.sock"))

@@ -1,0 +1,30 @@
+"""Writes the length little-endian: the server reads a huge length and waits for the rest."""
+
+import asyncio
+import contextlib
+
+CAUGHT_IN = "correctness"
+
+
+async def request_all(host, port, payloads, *, timeout, max_size):
+    if not payloads:
+        return []
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        replies = []
+        for payload in payloads:
+            writer.write(len(payload).to_bytes(4, "little") + payload)
+            async with asyncio.timeout(timeout):
+                await writer.drain()
+                try:
+                    size = int.from_bytes(await reader.readexactly(4), "little")
+                    if size > max_size:
+                        raise ValueError(size)
+                    replies.append(await reader.readexactly(size))
+                except asyncio.IncompleteReadError as error:
+                    raise ConnectionError("closed") from error
+        return replies
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()

@@ -1,0 +1,30 @@
+"""The timeout covers the header only: a body that never comes is waited for for ever."""
+
+import asyncio
+import contextlib
+
+CAUGHT_IN = "timeout"
+
+
+async def request_all(host, port, payloads, *, timeout, max_size):
+    if not payloads:
+        return []
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        replies = []
+        for payload in payloads:
+            writer.write(len(payload).to_bytes(4, "big") + payload)
+            await writer.drain()
+            try:
+                header = await asyncio.wait_for(reader.readexactly(4), timeout)
+                size = int.from_bytes(header, "big")
+                if size > max_size:
+                    raise ValueError(size)
+                replies.append(await reader.readexactly(size))
+            except asyncio.IncompleteReadError as error:
+                raise ConnectionError("closed") from error
+        return replies
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()

@@ -1,0 +1,30 @@
+"""Decodes with the default errors="strict": a program that writes a byte that is not UTF-8 breaks it."""
+
+import asyncio
+import contextlib
+
+CAUGHT_IN = "correctness"
+
+
+async def run_command(argv, *, timeout, on_line):
+    process = await asyncio.create_subprocess_exec(
+        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    errors = asyncio.ensure_future(process.stderr.read())
+    try:
+        async with asyncio.timeout(timeout):
+            pending = b""
+            while chunk := await process.stdout.read(65536):
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    await on_line(line.decode())
+            if pending:
+                await on_line(pending.decode())
+            code = await process.wait()
+            return code, (await errors).decode()
+    finally:
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+        await asyncio.gather(process.stdout.read(), errors, return_exceptions=True)
+        await process.wait()

@@ -1,0 +1,31 @@
+"""Kills the program, then waits for it without reading what is left in its pipes: wait() never returns while
+standard output is full."""
+
+import asyncio
+import contextlib
+
+CAUGHT_IN = "timeout"
+
+
+async def run_command(argv, *, timeout, on_line):
+    process = await asyncio.create_subprocess_exec(
+        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    errors = asyncio.ensure_future(process.stderr.read())
+    try:
+        async with asyncio.timeout(timeout):
+            pending = b""
+            while chunk := await process.stdout.read(65536):
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    await on_line(line.decode(errors="replace"))
+            if pending:
+                await on_line(pending.decode(errors="replace"))
+            code = await process.wait()
+            return code, (await errors).decode(errors="replace")
+    finally:
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+        await asyncio.gather(errors, return_exceptions=True)
