@@ -3,12 +3,14 @@
 import json
 import subprocess
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from here import WORKSPACE
 
-from grader import curriculum
+from grader import curriculum, runner
+from grader.verify import Soundness, check_soundness
 
 pytest_plugins = ["pytester"]
 
@@ -52,3 +54,28 @@ def learner_copy(tmp_path: Path) -> Path:
     for solution in WORKSPACE.solutions.glob("*.py"):
         (target / solution.name).write_text(solution.read_text())
     return target
+
+
+VERIFYING = pytest.StashKey[Future]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start verifying the banks of the katas whose soundness tests were selected (`-k NAME`: that one alone), in a
+    thread of its own, as soon as the tests are known: the other tests run meanwhile."""
+    names = {
+        item.callspec.params["kata"].name
+        for item in session.items
+        if getattr(item, "originalname", "") == "test_kata_is_sound"
+    }
+    katas = [kata for kata in curriculum.load() if kata.name in names]
+    if katas:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verifying-banks")
+        options = runner.Options(WORKSPACE, WORKSPACE.tests)
+        session.config.stash[VERIFYING] = pool.submit(check_soundness, katas, options, runs=1)
+        pool.shutdown(wait=False)
+
+
+@pytest.fixture(scope="session")
+def banks(request) -> dict[str, Soundness]:
+    """Each selected kata's soundness, once its verification (started at collection) has finished."""
+    return {report.kata.name: report for report in request.config.stash[VERIFYING].result()}
