@@ -59,15 +59,24 @@ def test_hints_come_one_more_at_a_time(clone):
     assert "That was the last hint" in output
 
 
+def keep_first_katas(repo: Path, count: int) -> None:
+    """The copy's curriculum cut to its first `count` katas: what is kept across runs needs no more, and each
+    whole run of the grader then takes a second, not the whole curriculum's time."""
+    manifest = repo / "grader" / "curriculum.toml"
+    head, *entries = manifest.read_text().split("\n[[kata]]\n")
+    manifest.write_text("\n[[kata]]\n".join([head, *entries[:count]]))
+
+
 def test_progress_is_kept_and_shown_over_time(clone):
+    keep_first_katas(clone, 3)
     solve(clone, "hello_coroutine")
     for _ in range(2):
-        finished = grader_in(clone, "hello_coroutine", "timeouts")
+        finished = grader_in(clone, "hello_coroutine", "gather_results")
         assert finished.returncode == 1
     state = json.loads((clone / "progress.json").read_text())
     assert state["katas"]["hello_coroutine"]["status"] == "passed"
     assert state["katas"]["hello_coroutine"]["first_passed"]
-    assert state["katas"]["timeouts"]["status"] == "not_started"
+    assert state["katas"]["gather_results"]["status"] == "not_started"
     listing = grader_in(clone, "list").stdout
     first, second = curriculum.load()[:2]
     assert first.chapter in listing and "passed" in listing
