@@ -61,7 +61,13 @@ def _arguments(suite: Path) -> list[str]:
 
 
 def _environment(options: Options) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "KATA_REPORT"))}
+    # Of the grader's own variables, only a setting (KATA_TIME_SCALE) passes on: what is being graded is said
+    # by the request alone (a KATA_TARGET left in this process's environment once graded the wrong folder).
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTEST_", "KATA_")) or key == "KATA_TIME_SCALE"
+    }
     env.update(
         PYTHONPATH=str(options.tests),
         KATAS_ROOT=str(options.workspace.root),  # what the sandbox must not read: confine.hidden_paths

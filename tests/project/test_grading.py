@@ -1,6 +1,8 @@
 """Through the grader, as a learner runs it: the report has its shape. (Stubs not started and references scoring
 full marks, the whole curriculum graded once each: test_cli; each kata: test_solution_banks.)"""
 
+import time
+
 import pytest
 from here import WORKSPACE
 
@@ -38,3 +40,15 @@ def test_a_named_category_is_graded_alone(katas):
         check.name for check in whole.checks if check.category == "exceptions"
     ]
     assert alone.status == Status.PASSED
+
+
+def test_what_is_graded_is_said_by_the_request_alone(katas, monkeypatch):
+    """A KATA_TARGET and KATA_NAME left in the grader's environment (a test that ran the plugin in-process set
+    them) are not passed on: a suite's process booted ahead (watch mode) grades what it is then asked to."""
+    monkeypatch.setenv("KATA_TARGET", "/nowhere/target")
+    monkeypatch.setenv("KATA_NAME", "tiny")
+    options = runner.Options(WORKSPACE, WORKSPACE.tests)
+    process = runner.SuiteProcess(options)
+    time.sleep(1.0)  # booted ahead of the request, as watch mode's is while the learner types
+    result = runner.grade(katas[0], WORKSPACE.solutions, options, process=process)
+    assert result.status == Status.PASSED, result.reason
