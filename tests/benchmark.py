@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from grader import curriculum, runner
+from grader.results import Status
 from grader.verify import busy_processes
 
 BOOT_WAIT = 1.0  # seconds a ready process is given to boot, as it has while the learner edits
@@ -36,14 +37,14 @@ def main() -> None:
     options = runner.Options(workspace, workspace.tests)
     katas = [kata for kata in curriculum.load(workspace.manifest) if not args.katas or kata.name in args.katas]
     walls, own, watched = [], {kata.name: [] for kata in katas}, {kata.name: [] for kata in katas}
-    failures = 0
+    failures = []
     with busy_processes(args.load):
         for _ in range(args.runs):
             started = time.perf_counter()
             results = runner.grade_all(katas, workspace.solutions, options)
             walls.append(time.perf_counter() - started)
             results += [watch_mode(kata, options) for kata in katas]
-            failures += sum(result.status != "passed" for result in results)
+            failures += [result for result in results if result.status != Status.PASSED]
             for result in results[: len(katas)]:
                 own[result.kata.name].append(result.seconds)
             for result in results[len(katas) :]:
@@ -58,7 +59,10 @@ def main() -> None:
     total = [sum(times[i] for times in own.values()) for i in range(args.runs)]
     print(f"sum of the katas' own times: median {statistics.median(total):.2f} s")
     print(f"wall time of the whole run:  median {statistics.median(walls):.2f} s, max {max(walls):.2f} s")
-    print(f"gradings not passing: {failures} of {2 * len(katas) * args.runs}")
+    print(f"gradings not passing: {len(failures)} of {2 * len(katas) * args.runs}")
+    for result in failures:
+        why = result.reason or "; ".join(f"{check.name}: {check.message.splitlines()[0]}" for check in result.failures)
+        print(f"  {result.kata.name}: {result.status}: {why}")
     raise SystemExit(1 if failures else 0)
 
 
