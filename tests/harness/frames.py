@@ -17,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .network import HOST, stop_server
 from .sandbox import RemoteCall, SandboxEnded, current_sandbox
 from .timing import real_perf_counter, real_sleep, units, until
 
-HOST = "127.0.0.1"
 PATIENCE = units(3)  # how long the server waits for what a correct client does at once (a whole frame, a close)
 HOLD = units(30)  # how long a stalled reply stalls: longer than any check waits, shorter than its budget
 
@@ -107,16 +107,7 @@ class FrameServer:
         return self
 
     async def __aexit__(self, *exc_info) -> None:
-        self._server.close()
-        for task in list(self._handlers):
-            task.cancel()
-        if self._handlers:
-            await asyncio.wait(self._handlers, timeout=units(5))
-        with contextlib.suppress(TimeoutError):  # from 3.12 on it waits for the connections too: all closed by now
-            async with asyncio.timeout(units(5)):
-                await self._server.wait_closed()
-        for _ in range(5):
-            await real_sleep(0)
+        await stop_server(self._server, self._handlers)
 
     @property
     def requests(self) -> list[Request]:

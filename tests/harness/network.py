@@ -43,6 +43,21 @@ async def _ticks(count: int) -> None:
         await real_sleep(0)
 
 
+async def stop_server(server: asyncio.Server, handlers: set[asyncio.Task]) -> None:
+    """A loopback server of the judge's, stopped: no new connection, every handler cancelled and waited for, the
+    server closed (from 3.12 on `wait_closed` waits for the connections too: all are closed by then, and the wait
+    is bounded all the same), then a few turns of the loop for its transports to close."""
+    server.close()
+    for task in list(handlers):
+        task.cancel()
+    if handlers:
+        await asyncio.wait(handlers, timeout=units(5))
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(units(5)):
+            await server.wait_closed()
+    await _ticks(5)
+
+
 @dataclass
 class PeerConnection:
     """One connection an EchoPeer accepted."""
@@ -132,13 +147,7 @@ class EchoPeer:
 
     async def __aexit__(self, *exc_info) -> None:
         try:
-            self._server.close()
-            for task in list(self._handlers):
-                task.cancel()
-            if self._handlers:
-                await asyncio.wait(self._handlers, timeout=units(5))
-            await self._server.wait_closed()
-            await _ticks(5)  # the peer's own transports close
+            await stop_server(self._server, self._handlers)
         finally:  # last: a hold found meanwhile is what failed the check, whatever else went wrong
             await self.hold.__aexit__(*exc_info)
 

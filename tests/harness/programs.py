@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from .checks import KataCall, expect
+from .network import HOST
 from .sandbox import RemoteCall, SandboxEnded, current_sandbox
 from .timing import real_perf_counter, seconds, units, until
 
-HOST = "127.0.0.1"
 # How long the judge waits for what a correct partner does within milliseconds (a line handed on, a program
 # started) before it gives up, notes why, and lets the program go on: a mistake then fails a check with a message.
 PATIENCE = units(3)

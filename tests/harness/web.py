@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .network import HOST, PATIENCE
+from .network import HOST, PATIENCE, stop_server
 from .sandbox import RemoteCall
 from .timing import real_perf_counter, real_sleep, units, until
 
@@ -120,14 +120,7 @@ class SiteServer:
         return self
 
     async def __aexit__(self, *exc_info) -> None:
-        self._server.close()
-        for task in list(self._handlers):
-            task.cancel()
-        if self._handlers:
-            await asyncio.wait(self._handlers, timeout=units(5))
-        await self._server.wait_closed()
-        for _ in range(5):  # the server's own transports close
-            await real_sleep(0)
+        await stop_server(self._server, self._handlers)
 
     def url(self, path: str) -> str:
         return self.origin + path
