@@ -43,6 +43,13 @@ async def _ticks(count: int) -> None:
         await real_sleep(0)
 
 
+def free_port() -> int:
+    """A port on loopback that the system has just found free: for a check that gives the learner's server one."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
 async def stop_server(server: asyncio.Server, handlers: set[asyncio.Task]) -> None:
     """A loopback server of the judge's, stopped: no new connection, every handler cancelled and waited for, the
     server closed (from 3.12 on `wait_closed` waits for the connections too: all are closed by then, and the wait

@@ -14,7 +14,7 @@ from harness import KataCall, LoopErrors, LoopWatch, expect, run, seconds, settl
 from harness.checks import leaked_tasks
 from harness.clients import SilentClient, TalkClient, backlog_bytes
 from harness.inputs import text
-from harness.network import HOLD_LIMIT, HOST, PATIENCE, LoopHold, StreamWatch, stopped
+from harness.network import HOLD_LIMIT, HOST, PATIENCE, LoopHold, StreamWatch, free_port, stopped
 from harness.sandbox import RemoteObject, SandboxEnded, current_sandbox
 from harness.timing import until
 
@@ -315,9 +315,7 @@ async def test_two_clients_with_one_name(kata):
 @pytest.mark.category("correctness")
 async def test_listens_on_the_port_given(kata):
     """Given a port, it listens on that very port, and `.port` says so."""
-    with socket.socket() as probe:  # a port the system has just found free
-        probe.bind((HOST, 0))
-        wanted = probe.getsockname()[1]
+    wanted = free_port()
     async with chatting(kata, wanted) as chat:
         expect(
             chat.port == wanted,

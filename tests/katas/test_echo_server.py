@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from harness import KataCall, LoopErrors, LoopWatch, Stopwatch, expect, run, seconds, settle, short, units
 from harness.checks import leaked_tasks
-from harness.network import HOLD_LIMIT, HOST, PATIENCE, LineClient, LoopHold, StreamWatch, stopped
+from harness.network import HOLD_LIMIT, HOST, PATIENCE, LineClient, LoopHold, StreamWatch, free_port, stopped
 from harness.sandbox import RemoteObject, SandboxEnded, current_sandbox
 from harness.timing import real_sleep
 
@@ -257,9 +257,7 @@ async def test_returns_a_serving_server(kata):
 @pytest.mark.category("correctness")
 async def test_listens_on_the_port_given(kata):
     """Given a port, it listens on that very port."""
-    with socket.socket() as probe:  # a port the system has just found free
-        probe.bind((HOST, 0))
-        wanted = probe.getsockname()[1]
+    wanted = free_port()
     async with serving(kata, wanted) as served:
         expect(
             served.port == wanted,
