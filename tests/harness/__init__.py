@@ -5,7 +5,8 @@ CPU work in the loop's thread), processes (process pools), network (streams), cl
 (orders in turns of the sandbox's loop), scripted (simulated time), timeline (scenes of many callers on simulated
 time), resources (connections, a store), tasks (rendezvous, tasks on the learner's loop, event loops left open),
 threads (the sandbox's threads in /proc, calls from a learner's own loop), signals (signals the judge sends, handlers
-the kernel sees).
+the kernel sees), clients (real chat clients), programs (programs the judge writes), frames (a frame server), web (an
+HTTP site).
 """
 
 from .checks import KataCall, LoopErrors, Outcome, expect, expect_no_leaked_tasks, leaves, run, same, settle, short
