@@ -336,11 +336,12 @@ class Policy:
 
     def __init__(self, hidden: list, writable: list, side_socket: str, programs: list = ()) -> None:
         self.hidden = [Path(path).resolve() for path in hidden]
-        self.writable = [Path(path).resolve() for path in writable] + [Path("/dev/null"), Path("/dev/shm")]
+        own = [Path(path).resolve() for path in writable]
+        self.writable = own + [Path("/dev/null"), Path("/dev/shm")]
         self.programs = [Path(path).resolve() for path in programs]
         settings = {
             "hidden": [str(path) for path in self.hidden],
-            "writable": [str(Path(path).resolve()) for path in writable],
+            "writable": [str(path) for path in own],
             "side_socket": side_socket,
             "programs": [str(path) for path in self.programs],
         }

@@ -91,7 +91,6 @@ class SuiteProcess:
         # loopback alone: the learner's code can connect to nothing else, whatever it does.
         self.process = zygote.Zygote.for_environment(_environment(options)).fork(
             cwd=self.scratch,
-            env=_environment(options),
             log=self._log.fileno(),
             report=report_write,
             own_network=confine.own_network_available(),

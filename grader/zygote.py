@@ -7,6 +7,7 @@ have (its stdin, its log, its report pipe) and a pipe on which the zygote writes
 reaped it. The zygote never runs a suite: it only forks, and it stays single-threaded so that forking is safe.
 """
 
+import contextlib
 import json
 import os
 import select
@@ -46,11 +47,11 @@ class Forked:
         yet; never a process that has already exited, whose pid may have been reused."""
         if self._exited.is_set():
             return
-        for kill, target in ((os.killpg, self.pid), (os.kill, self.pid)):
-            try:
-                kill(target, signal.SIGKILL)
-            except ProcessLookupError:
-                continue
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:  # no session of its own yet
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
 
 
 class Zygote:
@@ -81,11 +82,12 @@ class Zygote:
         theirs.close()
         self._asking = threading.Lock()
 
-    def fork(self, *, cwd: Path, env: dict[str, str], log: int, report: int, own_network: bool) -> Forked:
-        """A new suite process, reading its request from the returned `stdin`, writing its report to `report`."""
+    def fork(self, *, cwd: Path, log: int, report: int, own_network: bool) -> Forked:
+        """A new suite process, in the zygote's environment, reading its request from the returned `stdin`,
+        writing its report to `report`."""
         stdin_read, stdin_write = os.pipe()
         status_read, status_write = os.pipe()
-        request = json.dumps({"cwd": str(cwd), "env": env, "own_network": own_network}).encode()
+        request = json.dumps({"cwd": str(cwd), "own_network": own_network}).encode()
         try:
             with self._asking:
                 socket.send_fds(self.channel, [request], [stdin_read, status_write, log, report])
@@ -121,7 +123,8 @@ def serve(channel: socket.socket) -> tuple[dict, list[int]]:
             if pid == 0:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 signal.set_wakeup_fd(-1)
-                for descriptor in (wakeup_read, wakeup_write, channel.fileno(), *statuses.values()):
+                channel.close()
+                for descriptor in (wakeup_read, wakeup_write, *statuses.values()):
                     os.close(descriptor)
                 return json.loads(message), descriptors
             stdin, status, log, report = descriptors
@@ -155,8 +158,7 @@ def become_suite(request: dict, descriptors: list[int]) -> None:
     os.close(stdin)
     os.close(log)
     os.chdir(request["cwd"])
-    os.environ.clear()
-    os.environ.update(request["env"], KATA_REPORT_FD=str(report))
+    os.environ["KATA_REPORT_FD"] = str(report)
     if request["own_network"]:
         from . import confine
 
