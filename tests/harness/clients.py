@@ -21,8 +21,8 @@ import struct
 
 from . import checks
 from .checks import short
-from .network import HOST, PATIENCE, other_end_closed
-from .timing import real_perf_counter, real_sleep, units, until
+from .network import HOST, PATIENCE, close_writer, other_end_closed
+from .timing import real_perf_counter, real_sleep, until
 
 _CHUNK = 65536
 # SO_RCVBUF of a SilentClient: small, set before connecting (it also caps the window it offers).
@@ -185,13 +185,7 @@ class TalkClient:
     async def close(self) -> None:
         if self._writer.transport.get_write_buffer_size():  # a server that stopped reading never takes the rest
             self._writer.transport.abort()
-        if not self._writer.is_closing():
-            self._writer.close()
-        try:
-            async with asyncio.timeout(units(5)):
-                await self._writer.wait_closed()
-        except (TimeoutError, ConnectionError, OSError):
-            self._writer.transport.abort()
+        await close_writer(self._writer)
         self._task.cancel()
         await asyncio.wait([self._task])
 

@@ -50,6 +50,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+async def close_writer(writer: asyncio.StreamWriter) -> None:
+    """A judge client's side of a connection closed, its closing waited for at most a while; a server that never
+    completes it gets the connection aborted."""
+    if not writer.is_closing():
+        writer.close()
+    try:
+        async with asyncio.timeout(units(5)):
+            await writer.wait_closed()
+    except (TimeoutError, ConnectionError, OSError):
+        writer.transport.abort()
+
+
 async def stop_server(server: asyncio.Server, handlers: set[asyncio.Task]) -> None:
     """A loopback server of the judge's, stopped: no new connection, every handler cancelled and waited for, the
     server closed (from 3.12 on `wait_closed` waits for the connections too: all are closed by then, and the wait
@@ -474,10 +486,4 @@ class LineClient:
         return data
 
     async def close(self) -> None:
-        if not self._writer.is_closing():
-            self._writer.close()
-        try:
-            async with asyncio.timeout(units(5)):
-                await self._writer.wait_closed()
-        except (TimeoutError, ConnectionError, OSError):
-            self._writer.transport.abort()
+        await close_writer(self._writer)
