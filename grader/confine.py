@@ -38,38 +38,42 @@ PROGRAMS = "KATA_PROGRAMS"
 TOKEN = "KATA_SANDBOX"  # every process of a sandbox carries it in its environment: how the judge finds them all
 
 
-def hidden_paths(graded: Path) -> list[str]:
-    """The suites, the solutions and the grader's data: never to be read by the learner's code (except the
-    folder being graded: `--target solutions` grades the reference solutions themselves)."""
+def hidden_paths(graded: Path | None) -> list[str]:
+    """The suites, the solutions, the grader's data and the history that holds them all: never to be read by the
+    learner's code (except the folder being graded: `--target solutions` grades the reference solutions themselves;
+    not known yet, the solutions may be it)."""
     from .curriculum import PACKAGED_MANIFEST, NoWorkspace, Workspace
 
     found = [PACKAGED_MANIFEST]
     with contextlib.suppress(NoWorkspace):
         workspace = Workspace.find()  # the runner names it (KATAS_ROOT)
-        found += [workspace.tests, workspace.solutions, workspace.manifest]
+        found += [workspace.tests, workspace.manifest, workspace.root / ".git"]
+        if graded is not None:
+            found.append(workspace.solutions)
     if os.environ.get("KATA_TESTS"):
         found.append(Path(os.environ["KATA_TESTS"]))
     found = [path.resolve() for path in found if path.exists()]
-    return [str(path) for path in found if not graded.resolve().is_relative_to(path)]
+    return [str(path) for path in found if graded is None or not graded.resolve().is_relative_to(path)]
 
 
 def runs_as_other_user() -> bool:
-    """Can this Python, and the grader, run as a user who owns nothing? Not when the interpreter lives in a folder
-    only root may enter (a pyenv under /root): then the sandbox runs as the grader's own user. Asked once per
-    interpreter and grader (each kata's judge is a process of its own), the answer kept in root's lock folder."""
+    """Can this Python, and the grader, run as a user who owns nothing, in a view of the file system of its own
+    (grader/mounts.py: it makes an interpreter under /root reachable)? Asked once per interpreter and grader (each
+    kata's judge is a process of its own), the answer kept in root's lock folder."""
     import hashlib
     import subprocess
 
-    where = f"{os.path.realpath(sys.executable)}:{Path(__file__).resolve()}:{os.stat(sys.executable).st_mtime}"
+    from . import mounts
+
+    python = f"{sys.prefix}:{os.path.realpath(sys.executable)}:{os.stat(sys.executable).st_mtime}"
+    where = f"view:{python}:{Path(__file__).resolve()}"
     answer = LOCKS / f"runs-{hashlib.sha256(where.encode()).hexdigest()[:16]}"
     with contextlib.suppress(OSError):
         return answer.read_text() == "yes"
     try:
         finished = subprocess.run(
             [sys.executable, "-I", "-c", "import grader.agent"],
-            user=FIRST_UID + SLOTS,
-            group=FIRST_UID + SLOTS,
-            extra_groups=[],
+            preexec_fn=mounts.View(FIRST_UID + SLOTS, needed_paths(), hidden=[]),
             cwd="/",
             env={"PATH": os.environ.get("PATH", "")},
             capture_output=True,
@@ -84,6 +88,12 @@ def runs_as_other_user() -> bool:
         staged.write_text("yes" if runs else "no")
         staged.replace(answer)
     return runs
+
+
+def needed_paths(*more: Path) -> list[Path]:
+    """What the sandbox must reach: the interpreter (the venv's and the one it stands for), the grader's package."""
+    python = Path(sys.executable)
+    return [python.parent, python, Path(sys.prefix), Path(sys.base_prefix), Path(__file__).parent, *more]
 
 
 _own_network: list[bool] = []
@@ -212,10 +222,16 @@ class Confinement:
             env["KATA_OWN_USER"] = "1"
         return env
 
-    def popen_options(self) -> dict:
+    def popen_options(self, hidden: list[str], graded: Path | None) -> dict:
+        """How to start the sandbox: as root, as its own user in its own view, the hidden paths covered."""
         if self.uid is None:
             return {}
-        return {"user": self.uid, "group": self.uid, "extra_groups": []}
+        from . import mounts
+
+        cover = self.scratch / "hidden"  # what a hidden file reads as: nothing, and only root may open it
+        cover.touch(mode=0)
+        needed = needed_paths(self.scratch, *([graded] if graded else []))
+        return {"preexec_fn": mounts.View(self.uid, needed, hidden, cover)}
 
     def kill_everything(self) -> None:
         kill_marked(self.token, self.uid)

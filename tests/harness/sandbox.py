@@ -170,7 +170,7 @@ class Sandbox:
         self.side_channels: list[Channel] = []
         self.codec = wire.Codec("judge", self._export, self._imported, self._origin, lend_errors=True)
         self.confinement = confine.Confinement(self.scratch)
-        self._spawn()
+        self._spawn(module_path.parent if module_path is not None else None)
         if module_path is not None:
             self.load(module_path, shown_as)
 
@@ -182,7 +182,8 @@ class Sandbox:
 
     # the process
 
-    def _spawn(self) -> None:
+    def _spawn(self, graded: Path | None) -> None:
+        """Start the sandbox process; the folder it will grade, when known already, is left out of what it hides."""
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         listener.bind(self.side_path)
         listener.listen(64)
@@ -207,7 +208,7 @@ class Sandbox:
             stderr=output_write,
             pass_fds=(sandbox_end.fileno(),),
             start_new_session=True,
-            **self.confinement.popen_options(),
+            **self.confinement.popen_options(confine.hidden_paths(graded), graded),
         )
         sandbox_end.close()
         os.close(output_write)

@@ -3,6 +3,7 @@ must score 0, change no file of the grader's, and leave the other katas of the s
 were. The learner's code runs in a sandbox process; the verdict is decided in the judge, which it cannot reach.
 """
 
+import os
 import subprocess
 import sysconfig
 from pathlib import Path
@@ -164,3 +165,36 @@ def test_the_learner_code_sees_no_network_but_loopback(learner_copy, grade_json)
     )
     _, report = grade_json("hello_coroutine", "--target", str(learner_copy))
     assert report["katas"][0]["status"] == "passed", report["katas"][0]
+
+
+DISARMS_THE_HOOK = (
+    "import asyncio, gc, os\nfrom pathlib import Path\n\n"
+    "for policy in [thing for thing in gc.get_objects() if type(thing).__name__ == 'Policy']:\n"
+    "    policy.hidden.clear()\n"
+    "    policy.writable.append(Path('/'))\n"
+    "GOT_THROUGH = []\n"
+    f"for attempt in (lambda: open({str(SOLUTION)!r}).read(), lambda: open({str(PLUGIN)!r}, 'a'),\n"
+    f"                lambda: os.listdir({str(WORKSPACE.tests)!r}), lambda: os.kill(os.getppid(), 0)):\n"
+    "    try:\n"
+    "        attempt()\n"
+    "        GOT_THROUGH.append(attempt)\n"
+    "    except OSError:\n"
+    "        pass\n\n"
+    "async def delayed_greeting(name, delay):\n"
+    "    await asyncio.sleep(delay)\n"
+    "    return f'Hello, {name}!' if os.getuid() != 0 and not GOT_THROUGH else f'got through: {GOT_THROUGH}'\n"
+)
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not confine.runs_as_other_user(), reason="the sandbox has no user of its own here (not root?)"
+)
+def test_the_kernel_refuses_what_the_hook_refuses_once_the_hook_is_disarmed(learner_copy, grade_json):
+    """As root, the sandbox runs as a user of its own, in a view where the suites and solutions are covered: with the
+    audit hook's rules emptied, reading the solution, writing the harness, listing the suites and signalling the
+    judge still fail. Its greeting is right only if every one of them did."""
+    plugin_before = PLUGIN.read_bytes()
+    (learner_copy / "hello_coroutine.py").write_text(DISARMS_THE_HOOK)
+    _, report = grade_json("hello_coroutine", "--target", str(learner_copy))
+    assert report["katas"][0]["status"] == "passed", report["katas"][0]
+    assert PLUGIN.read_bytes() == plugin_before
