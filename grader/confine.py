@@ -7,8 +7,9 @@ folder, reading the hidden suites, the reference solutions and the grader's data
 than Python itself (process pools need it), and connecting anywhere but this machine's loopback, the judge's
 socket and sockets in its own folder (a forkserver's). An audit hook is not a wall (code in the same process can
 get around it); where the grader runs as root, the kernel enforces the same: the sandbox runs as a user of its
-own, which owns nothing but its folder, and every process of that user is killed after the kata (a daemon that
-left the process group too).
+own, which owns nothing but its folder, in a view of the file system where what is hidden is covered
+(grader/mounts.py), and every process of that user is killed after the kata (a daemon that left the process group
+too).
 """
 
 import contextlib

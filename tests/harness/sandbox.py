@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import confine, wire
+from grader import confine, mounts, wire
 
 from .timing import real_perf_counter
 
@@ -173,6 +173,11 @@ class Sandbox:
         self._spawn(module_path.parent if module_path is not None else None)
         if module_path is not None:
             self.load(module_path, shown_as)
+
+    def reaches(self, module_path: Path) -> bool:
+        """Can this sandbox, booted before it knew what to grade, see `module_path`? Not as a user of its own when
+        the module lies in a folder only root may enter (pytest's tmp_path): its view was made without it."""
+        return self.confinement.uid is None or not mounts.closed_folders([module_path.parent])
 
     def load(self, module_path: Path, shown_as: str) -> None:
         """Have the sandbox import the learner's module (once), hiding the suites and solutions from it."""
@@ -797,7 +802,7 @@ def booted_ahead(path: Path | None, shown_as: str) -> Sandbox | None:
     """The sandbox booted ahead, loading `path` if it waits to be told; once."""
     while _booted_ahead:
         sandbox = _booted_ahead.pop()
-        if path is not None and sandbox.module_path is None and sandbox.ended is None:
+        if path is not None and sandbox.module_path is None and sandbox.ended is None and sandbox.reaches(path):
             sandbox.load(path, shown_as)
         if sandbox.module_path == path:
             return sandbox
