@@ -170,8 +170,10 @@ def test_the_learner_code_sees_no_network_but_loopback(learner_copy, grade_json)
 DISARMS_THE_HOOK = (
     "import asyncio, gc, os\nfrom pathlib import Path\n\n"
     "for policy in [thing for thing in gc.get_objects() if type(thing).__name__ == 'Policy']:\n"
-    "    policy.hidden.clear()\n"
-    "    policy.writable.append(Path('/'))\n"
+    "    policy.decide = lambda event, args: None\n"
+    "if os.fork() == 0:  # a daemon without the sandbox's token, out of its process group\n"
+    "    os.setsid()\n"
+    "    os.execvpe('sleep', ['sleep', '3607'], {'PATH': os.environ['PATH']})\n"
     "GOT_THROUGH = []\n"
     f"for attempt in (lambda: open({str(SOLUTION)!r}).read(), lambda: open({str(PLUGIN)!r}, 'a'),\n"
     f"                lambda: os.listdir({str(WORKSPACE.tests)!r}), lambda: os.kill(os.getppid(), 0)):\n"
@@ -190,11 +192,14 @@ DISARMS_THE_HOOK = (
     os.geteuid() != 0 or not confine.runs_as_other_user(), reason="the sandbox has no user of its own here (not root?)"
 )
 def test_the_kernel_refuses_what_the_hook_refuses_once_the_hook_is_disarmed(learner_copy, grade_json):
-    """As root, the sandbox runs as a user of its own, in a view where the suites and solutions are covered: with the
-    audit hook's rules emptied, reading the solution, writing the harness, listing the suites and signalling the
-    judge still fail. Its greeting is right only if every one of them did."""
+    """As root, the sandbox runs as a user of its own, in a view where the suites and solutions are covered: with
+    every decision of the audit hook made "allowed", reading the solution, writing the harness, listing the suites
+    and signalling the judge still fail, and a daemon started without the sandbox's token is killed with the rest
+    of its user's processes. Its greeting is right only if every attempt failed."""
     plugin_before = PLUGIN.read_bytes()
     (learner_copy / "hello_coroutine.py").write_text(DISARMS_THE_HOOK)
     _, report = grade_json("hello_coroutine", "--target", str(learner_copy))
     assert report["katas"][0]["status"] == "passed", report["katas"][0]
     assert PLUGIN.read_bytes() == plugin_before
+    running = subprocess.run(["ps", "-eo", "args="], capture_output=True, text=True).stdout.splitlines()
+    assert "sleep 3607" not in running
