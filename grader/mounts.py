@@ -26,6 +26,8 @@ def closed_folders(needed: list[Path]) -> dict[Path, list[Path]]:
     [Path("/root/.pyenv/versions/3.11.7")]}. Whatever lies between is passed over, however closed."""
     closed: dict[Path, list[Path]] = {}
     for path in sorted({Path(os.path.realpath(path)) for path in needed}):
+        if not path.exists():
+            continue  # nothing to reach: importing or running it fails as it would anywhere
         shut = [folder for folder in reversed(path.parents) if not os.stat(folder).st_mode & 0o001]
         if shut and not any(path.is_relative_to(bound) for bound in closed.get(shut[0], [])):
             closed.setdefault(shut[0], []).append(path)

@@ -2,12 +2,14 @@
 
 import asyncio
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from grader import confine, wire
+from grader import confine, mounts, wire
 from grader.confine import Policy
 
 LENT = object()
@@ -189,3 +191,23 @@ def test_a_call_is_made_where_it_is_decoded_and_only_by_the_side_that_makes_call
         sandbox.decode(data)
     with pytest.raises(wire.WireError):
         judge.decode({"$call": [{"$ref": {"owner": "judge", "id": id(function)}}, []]})
+
+
+def test_the_sandbox_view_binds_back_only_what_lies_behind_a_closed_folder():
+    """A folder only root may enter is covered in the sandbox's view, with each needed path behind it bound back:
+    the outermost such folder, whatever lies between; nothing for paths anyone may reach."""
+    base = Path(tempfile.mkdtemp())  # not pytest's tmp_path: that lies in a closed folder of its own
+    try:
+        os.chmod(base, 0o755)
+        closed = base / "closed"
+        python = closed / "pyenv" / "versions" / "3.11"
+        private = closed / "private" / "exercises"
+        inside = python / "lib"
+        for folder in (inside, private, base / "open" / "grader"):
+            folder.mkdir(parents=True)
+        os.chmod(closed, 0o700)
+        os.chmod(private.parent, 0o700)  # a second closed folder on the way: passed over
+        needed = [python, inside, private, base / "open" / "grader", base / "missing"]
+        assert mounts.closed_folders(needed) == {closed: [private, python]}
+    finally:
+        shutil.rmtree(base)
