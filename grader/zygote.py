@@ -193,9 +193,15 @@ if __name__ == "__main__":
     import pytest  # noqa: F401
     import pytest_asyncio.plugin  # noqa: F401
     import pytest_timeout  # noqa: F401
-    from hypothesis.internal.charmap import charmap
+    from hypothesis.internal import charmap
+    from hypothesis.internal.conjecture import providers
 
-    charmap()  # the Unicode table text strategies build: 30 ms of CPU a suite, built here once
+    # Work hypothesis does once per process, done here once for every suite: the Unicode table text strategies
+    # draw from (30 ms of CPU), and the scan of every imported module for constants (20-60 ms). Its internals:
+    # each is skipped if a later version moves it.
+    for warm_up in (getattr(charmap, "charmap", None), getattr(providers, "_get_local_constants", None)):
+        if callable(warm_up):
+            warm_up()
     # What every suite inherits, out of the collector's sight: pytest and hypothesis collect garbage several times
     # a suite (80 ms of CPU each time the imports above were traversed again).
     gc.freeze()
