@@ -187,8 +187,12 @@ def run_suite() -> None:
     sys.exit(pytest.main(request["args"]))
 
 
-if __name__ == "__main__":
-    import _hypothesis_pytestplugin  # noqa: F401  the slow part, imported once for every suite forked below
+def prepare() -> None:
+    """What every suite would otherwise do for itself, done once before the first fork."""
+    import importlib
+
+    import _hypothesis_pytestplugin  # noqa: F401  the slow part
+    import _pytest.config
     import hypothesis  # noqa: F401
     import pytest  # noqa: F401
     import pytest_asyncio.plugin  # noqa: F401
@@ -196,13 +200,21 @@ if __name__ == "__main__":
     from hypothesis.internal import charmap
     from hypothesis.internal.conjecture import providers
 
-    # Work hypothesis does once per process, done here once for every suite: the Unicode table text strategies
-    # draw from (30 ms of CPU), and the scan of every imported module for constants (20-60 ms). Its internals:
-    # each is skipped if a later version moves it.
+    # pytest's own plugins, and what they and the judge import once a session starts.
+    for name in _pytest.config.default_plugins:
+        importlib.import_module(f"_pytest.{name}")
+    for name in ("pdb", "tomllib", "ctypes", "faulthandler", "resource", "grader.wire", "grader.mounts"):
+        importlib.import_module(name)
+    # Work hypothesis does once per process: the Unicode table text strategies draw from (30 ms of CPU), and the
+    # scan of every imported module for constants (20-60 ms). Its internals: each skipped if a version moves it.
     for warm_up in (getattr(charmap, "charmap", None), getattr(providers, "_get_local_constants", None)):
         if callable(warm_up):
             warm_up()
     # What every suite inherits, out of the collector's sight: pytest and hypothesis collect garbage several times
     # a suite (80 ms of CPU each time the imports above were traversed again).
     gc.freeze()
+
+
+if __name__ == "__main__":
+    prepare()
     become_suite(*serve(socket.socket(fileno=int(sys.argv[1]))))
