@@ -152,8 +152,25 @@ def kill_marked(token: str, uid: int | None) -> None:
             with contextlib.suppress(OSError):
                 if marker in (entry / "environ").read_bytes().split(b"\0"):
                     os.kill(int(entry.name), signal.SIGKILL)
-    if uid is None:
+    if uid is not None:
+        _kill_user(uid)
+
+
+def kill_left_behind(token: str, uid: int | None) -> None:
+    """kill_marked, from outside the judge that held the sandbox's user, once that judge is gone: the user is killed
+    only if no other sandbox has claimed it since (its claim killed whatever was left of this one)."""
+    kill_marked(token, None)
+    if uid is None or not FIRST_UID <= uid < FIRST_UID + SLOTS:
         return
+    with contextlib.suppress(OSError), open(LOCKS / str(uid - FIRST_UID), "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return  # claimed again, by a sandbox running now
+        _kill_user(uid)
+
+
+def _kill_user(uid: int) -> None:
     pid = os.fork()
     if pid == 0:  # a child that becomes the sandbox's user, then kills every process it may signal
         try:

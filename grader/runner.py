@@ -147,8 +147,7 @@ class SuiteProcess:
                 with contextlib.suppress(OSError):
                     os.killpg(group, signal.SIGKILL)
             if isinstance(token, str) and token.isalnum():
-                own_user = isinstance(uid, int) and confine.FIRST_UID <= uid < confine.FIRST_UID + confine.SLOTS
-                confine.kill_marked(token, uid if own_user else None)
+                confine.kill_left_behind(token, uid if isinstance(uid, int) else None)
             if isinstance(scratch, str) and Path(scratch).name.startswith("kata-sandbox-"):
                 if Path(scratch).parent == Path(tempfile.gettempdir()):
                     shutil.rmtree(scratch, ignore_errors=True)
