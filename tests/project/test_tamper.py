@@ -176,6 +176,7 @@ DISARMS_THE_HOOK = (
     "    os.execvpe('sleep', ['sleep', '3607'], {'PATH': os.environ['PATH']})\n"
     "GOT_THROUGH = []\n"
     f"for attempt in (lambda: open({str(SOLUTION)!r}).read(), lambda: open({str(PLUGIN)!r}, 'a'),\n"
+    f"                lambda: open({str(SITE / 'forge.pth')!r}, 'w'),\n"
     f"                lambda: os.listdir({str(WORKSPACE.tests)!r}), lambda: os.kill(os.getppid(), 0)):\n"
     "    try:\n"
     "        attempt()\n"
@@ -193,13 +194,14 @@ DISARMS_THE_HOOK = (
 )
 def test_the_kernel_refuses_what_the_hook_refuses_once_the_hook_is_disarmed(learner_copy, grade_json):
     """As root, the sandbox runs as a user of its own, in a view where the suites and solutions are covered: with
-    every decision of the audit hook made "allowed", reading the solution, writing the harness, listing the suites
-    and signalling the judge still fail, and a daemon started without the sandbox's token is killed with the rest
-    of its user's processes. Its greeting is right only if every attempt failed."""
+    every decision of the audit hook made "allowed", reading the solution, writing the harness or into the venv,
+    listing the suites and signalling the judge still fail, and a daemon started without the sandbox's token is
+    killed with the rest of its user's processes. Its greeting is right only if every attempt failed."""
     plugin_before = PLUGIN.read_bytes()
     (learner_copy / "hello_coroutine.py").write_text(DISARMS_THE_HOOK)
     _, report = grade_json("hello_coroutine", "--target", str(learner_copy))
     assert report["katas"][0]["status"] == "passed", report["katas"][0]
     assert PLUGIN.read_bytes() == plugin_before
+    assert not (SITE / "forge.pth").exists()
     running = subprocess.run(["ps", "-eo", "args="], capture_output=True, text=True).stdout.splitlines()
     assert "sleep 3607" not in running
