@@ -70,22 +70,26 @@ async def test_no_steps_gives_empty_list(kata):
 async def test_event_loop_stays_free(kata):
     """While the steps run, and until the deadline cancels the last one, the event loop keeps running other
     tasks."""
-    fake = FakeFetch(delay=units(1), delays={"slow": units(5)})
+    # Two steps that end at once, then one that outlasts the deadline: code that blocks its loop while it waits
+    # for a step blocks it until the deadline, 0.25 s at a stretch (long enough for the stall bound to see it on a
+    # loaded machine), and a time.sleep anywhere is named by the sandbox.
+    fake = FakeFetch(delay=0.0, delays={"slow": units(5)})
     async with LoopWatch() as watch:
-        await run(kata.run_steps(steps_of(fake, ["a", "b", "slow"]), units(3)))
+        await run(kata.run_steps(steps_of(fake, ["a", "b", "slow"]), units(2.5)))
     watch.expect_free()
 
 
 @pytest.mark.category("timeout")
 async def test_one_deadline_for_all_steps(kata):
-    """Three steps of 0.12 s under a deadline of 0.3 s: TimeoutError at 0.3 s, during the third step. A fresh
+    """Three steps of 0.08 s under a deadline of 0.2 s: TimeoutError at 0.2 s, during the third step. A fresh
     limit per step would let all three finish."""
-    deadline = units(3)
+    deadline = units(2)
     fake = FakeFetch(delay=0.4 * deadline)
     outcome = await run(kata.run_steps(steps_of(fake, ["first", "second", "third"]), deadline))
-    # A timer never fires early: a correct solution raises at 0.3 s or later. The nearest wrong behaviours are a
-    # fresh 0.3 s limit per step (it returns the list, a deterministic difference) and the deadline split among
-    # the steps (TimeoutError during the first step, after 0.1 s, 2.7x short of the 0.27 s bound).
+    # A timer never fires early: a correct solution raises at 0.2 s or later. The nearest wrong behaviours are a
+    # fresh 0.2 s limit per step (it returns the list: each step ends 0.12 s within its limit, 2x a loaded machine's
+    # worst stall) and the deadline split among the steps (TimeoutError during the first step, after 0.067 s,
+    # 0.11 s short of the 0.18 s bound).
     if fake.peak > 1:
         mistake = RAN_TOGETHER
     elif outcome.returned:
@@ -112,14 +116,15 @@ async def test_one_deadline_for_all_steps(kata):
 
 @pytest.mark.category("timeout")
 async def test_running_step_is_cancelled_promptly(kata):
-    """The deadline (0.2 s) passes during a step of 1.2 s: that step is cancelled, TimeoutError comes at about
-    0.2 s, and the next step never starts."""
-    deadline = units(2)
-    fake = FakeFetch(delays={"quick": units(1), "slow": units(12), "next": units(1)})
+    """The deadline (0.15 s) passes during a step of 1.2 s: that step is cancelled, TimeoutError comes at about
+    0.15 s, and the next step never starts."""
+    deadline = units(1.5)
+    fake = FakeFetch(delays={"quick": units(0.5), "slow": units(12), "next": units(1)})
     outcome = await run(kata.run_steps(steps_of(fake, ["quick", "slow", "next"]), deadline))
-    # The deadline passes 0.2 s after the call; the slow step would end at 1.3 s. The bound, 0.5 s, is 2.5x the
-    # one and 2.6x short of the other; the slow step's own record (cancelled, not run to its end) backs it.
-    bound = units(5)
+    # The quick step ends 0.1 s before the deadline (2x a loaded machine's worst stall), so the deadline passes
+    # during the slow step, which would end at 1.25 s. The bound, 0.4 s, is 2.7x the deadline and 3x short of the
+    # slow step's end; the slow step's own record (cancelled, not run to its end) backs it.
+    bound = units(4)
     expect(
         isinstance(outcome.error, TimeoutError) and 0.9 * deadline <= outcome.elapsed <= bound,
         saw=f"a deadline of {seconds(deadline)}, and a step that takes {seconds(units(12))}: {outcome.describe()}",

@@ -15,10 +15,18 @@ from harness.checks import swallowed
 from harness.frames import HOLD, FrameServer, Reply, frame
 from harness.network import HOST, StreamWatch, refused_port
 
-TIMEOUT = units(2)
+# The timeout of the checks that wait for it to pass. What must come before it (a reply sent at once, a header sent
+# at once) has 0.12 s, over 2x the longest stall of a loaded machine (55 ms): a correct client is never timed out
+# early, and a client that leaves part of the reply out of its timeout has read that part before it passes.
+TIMEOUT = units(1.2)
 # A request the server never answers ends at the timeout, plus a moment to close. The bound, 3 timeouts past it
-# (0.8 s in all), is 4x the ideal; what it catches never ends (a stall lasts longer than any check).
+# (0.48 s in all), is 4x the ideal; what it catches never ends (a stall lasts longer than any check).
 LATE = 3 * TIMEOUT
+# The per-request check: five replies of 0.05 s under a timeout of 0.15 s. Each reply is 0.1 s (the stall bound)
+# within its timeout; all five take 0.25 s, 0.1 s past one timeout for all of them. Sleeps never end early and
+# load only delays replies further, so one timeout around every request passes every run.
+PER_REQUEST_TIMEOUT = units(1.5)
+PER_REQUEST_DELAY = units(0.5)
 BIG = 1 << 16
 # Each example is a connection and up to a dozen pieces, each handed over on its own: ten of them, and the explicit
 # ones first, keep the check well inside its budget on a loaded machine.
@@ -229,18 +237,20 @@ async def test_stalled_reply_times_out(kata):
 
 @pytest.mark.category("timeout")
 async def test_timeout_is_per_request(kata):
-    """Five replies that each take 0.08 s, with a timeout of 0.2 s: each is within it, so all come back."""
-    # Each reply takes 0.4 timeouts (2.5x within it); all five take 2 timeouts (2x past one timeout for all).
+    """Five replies that each take 0.05 s, with a timeout of 0.15 s: each is within it, so all come back."""
+    # Each reply is 0.1 s within its timeout; all five take 0.1 s past one timeout for all (see PER_REQUEST_TIMEOUT).
     payloads = [b"a", b"b", b"c", b"d", b"e"]
 
     def slowish(index: int, payload: bytes) -> Reply:
-        return Reply(data=payload, delay=0.4 * TIMEOUT)
+        return Reply(data=payload, delay=PER_REQUEST_DELAY)
 
     async with FrameServer(slowish) as server:
-        outcome = await run(kata.request_all(server.host, server.port, payloads, timeout=TIMEOUT, max_size=BIG))
+        outcome = await run(
+            kata.request_all(server.host, server.port, payloads, timeout=PER_REQUEST_TIMEOUT, max_size=BIG)
+        )
     expect(
         outcome.returned and outcome.value == payloads,
-        saw=f"with each reply taking {seconds(0.4 * TIMEOUT)} and a timeout of {seconds(TIMEOUT)}, "
+        saw=f"with each reply taking {seconds(PER_REQUEST_DELAY)} and a timeout of {seconds(PER_REQUEST_TIMEOUT)}, "
         f"{outcome.describe()}",
         expected="the five replies: the timeout bounds each request, from its frame being written",
         mistake="one timeout around all the requests: start a new one for each request"
