@@ -187,9 +187,10 @@ def test_first_call_keeps_running_beside_the_hedges(kata):
 @pytest.mark.category("concurrency")
 async def test_event_loop_stays_free(kata):
     """While the calls and the delay run, the event loop keeps running other tasks."""
-    fake = FakeFetch(delay=units(1))
+    fake = FakeFetch(delay=units(0.5))
     async with LoopWatch() as watch:
-        # A delay of 0.3 s: waiting it out by blocking (a busy loop, time.sleep) stalls the loop past the bound.
+        # A delay of 0.3 s: waiting it out by blocking (a busy loop, time.sleep) stalls the loop past the bound,
+        # however soon r0 answers (its answer cannot be read while the loop is blocked).
         await run(kata.hedged_fetch(fake, ["r0", "r1", "r2"], units(3)))
     watch.expect_free()
 
@@ -295,16 +296,18 @@ def test_a_failure_calls_the_next_replica_at_once(kata):
 async def test_the_rest_are_cancelled_before_it_returns(kata):
     """r1, called after the delay, answers first: r0, still running, is cancelled and has ended before r1's
     result comes back, and no task is left running."""
-    fake = FakeFetch(delay=units(5), delays={"r1": units(0.5)})
+    # r1 answers 0.02 s in, r0 would need 0.5 s: r0 is still running when r1 answers, whatever a loaded machine's
+    # stalls (55 ms at worst) add.
+    fake = FakeFetch(delay=units(5), delays={"r1": units(0.1)})
     at_end = AtEnd(fake)
-    outcome = await run(at_end.watch(kata.hedged_fetch(fake, ["r0", "r1"], units(0.5))))
+    outcome = await run(at_end.watch(kata.hedged_fetch(fake, ["r0", "r1"], units(0.1))))
     running_at_end = at_end.running_keys
     await settle()
     first = fake.calls[0] if fake.calls else None
     expect(
         outcome.returned and outcome.value == fake.results("r1"),
-        saw=f"r0 would need {seconds(units(5))}, r1 answers {seconds(units(0.5))} after it is called, the delay is "
-        f"{seconds(units(0.5))}, and {outcome.describe()}",
+        saw=f"r0 would need {seconds(units(5))}, r1 answers {seconds(units(0.1))} after it is called, the delay is "
+        f"{seconds(units(0.1))}, and {outcome.describe()}",
         expected=f"r1's result, {short(fake.results('r1'))}, the first answer",
         mistake="the code waited for the first call rather than taking the first answer"
         if outcome.returned and outcome.value == fake.results("r0")
@@ -385,7 +388,8 @@ async def test_no_failure_left_unretrieved(kata):
 async def test_cancellation_is_not_swallowed(kata):
     """Cancelled while the calls run: it ends cancelled, not with a result or an ExceptionGroup."""
     fake = FakeFetch(delay=units(3))
-    call = KataCall(kata.hedged_fetch(fake, ["r0", "r1", "r2"], units(0.5)))
+    # Hedges every 0.01 s: r1 is called soon, and the cancellation reaches the calls long before they would end.
+    call = KataCall(kata.hedged_fetch(fake, ["r0", "r1", "r2"], units(0.1)))
     await call.until_called(fake, 2)
     call.cancel()
     outcome = await call.outcome()
