@@ -1,4 +1,10 @@
-"""Hidden suite: first_success.first_success(coro_fns)."""
+"""Hidden suite: first_success.first_success(coro_fns).
+
+Orders and results run on tick-driven fakes; the checks of how long it takes (all at once, back at the first
+success) run the learner's code on the simulated clock (harness.scripted), where the calls' delays cost no real
+time and every time is exact whatever the load; the event loop's freedom, cancellation and unretrieved exceptions
+are checked on the real loop.
+"""
 
 from collections import Counter
 
@@ -12,7 +18,6 @@ from harness import (
     KataCall,
     LoopErrors,
     LoopWatch,
-    Stopwatch,
     expect,
     expect_no_leaked_tasks,
     leaves,
@@ -24,6 +29,7 @@ from harness import (
 )
 from harness.checks import SEVERAL_DONE_AT_ONCE, swallowed
 from harness.cleanup import GatedFetch
+from harness.scripted import run_in_simulated_time
 
 # Attempts finish at "levels" LEVEL turns of the sandbox's event loop apart (FakeFetch with ticks): more than twice
 # the two turns any solution needs to notice that one has finished (the answer read, the waiting task woken), so
@@ -140,36 +146,42 @@ async def test_no_functions_raises_value_error(kata):
     )
 
 
+def on_the_clock(outcome) -> str:
+    return outcome.describe() + " (times on the check's simulated clock)"
+
+
 @pytest.mark.category("concurrency")
-async def test_all_calls_run_at_once(kata):
-    """Five calls of 0.2 s, four of them failing: they all run at the same time, about 0.2 s in all, not 1 s."""
-    fake = FakeFetch(delay=units(2), errors={key: ConnectionError(f"{key} is down") for key in "abcd"})
-    with Stopwatch() as watch:
-        outcome = await run(kata.first_success([fake.caller(key) for key in "abcde"]))
+def test_all_calls_run_at_once(kata):
+    """Five calls of 0.2 s, four of them failing: they all run at the same time, 0.2 s in all, not 1 s. On the
+    simulated clock: times are exact."""
+    fake = FakeFetch(delay=0.2, errors={key: ConnectionError(f"{key} is down") for key in "abcd"}, clock="loop")
+    outcome = run_in_simulated_time(kata.first_success([fake.caller(key) for key in "abcde"]))
     expect(
         outcome.returned and outcome.value == fake.results("e"),
-        saw=f"a, b, c and d fail and e succeeds, and {outcome.describe()}",
+        saw=f"a, b, c and d fail and e succeeds, and {on_the_clock(outcome)}",
         expected=f"e's result, {short(fake.results('e'))}",
         mistake=result_mistake(outcome, fake.errors.values()),
     )
-    # Together 0.2 s, one after another 1.0 s: the bound is 2.5x the one and 2x short of the other; the peak
-    # counter (5 at once) backs it.
-    fake.expect_all_at_once(5, watch.elapsed, bound=units(5))
+    # Together 0.2 s, one after another 1.0 s: the bound (kept from the wall-clock check this was, now exact) is
+    # 2.5x the one and 2x short of the other; the peak counter (5 at once) is exact by itself.
+    fake.expect_all_at_once(5, outcome.elapsed, bound=0.5)
 
 
 @pytest.mark.category("concurrency")
-async def test_returns_at_the_first_success(kata):
-    """One call succeeds after 0.1 s, the others would need 0.8 s: the result comes back after about 0.1 s."""
-    fake = FakeFetch(delay=units(8), delays={"fast": units(1)})
-    outcome = await run(kata.first_success([fake.caller(key) for key in ("slow", "fast", "slower")]))
+def test_returns_at_the_first_success(kata):
+    """One call succeeds after 0.1 s, the others would need 0.8 s: the result comes back after 0.1 s. On the
+    simulated clock: times are exact."""
+    fake = FakeFetch(delay=0.8, delays={"fast": 0.1}, clock="loop")
+    outcome = run_in_simulated_time(kata.first_success([fake.caller(key) for key in ("slow", "fast", "slower")]))
     finished = [call.key for call in fake.calls if call.key != "fast" and call.outcome == "returned"]
-    # First success at 0.1 s, the others at 0.8 s: the bound is 4x the one and 2x short of the other; the call
-    # log (no slow call allowed to have finished when the result comes back) backs it.
-    bound = units(4)
+    # First success at 0.1 s, the others at 0.8 s: the bound (kept from the wall-clock check this was, now exact)
+    # is 4x the one and 2x short of the other; the call log (no slow call allowed to have finished when the
+    # result comes back) backs it.
+    bound = 0.4
     expect(
         outcome.returned and outcome.value == fake.results("fast") and outcome.elapsed <= bound and not finished,
-        saw=f"'fast' succeeds after {seconds(units(1))}, the others after {seconds(units(8))}, and "
-        f"{outcome.describe()}" + (f"; the calls of {short(finished)} ran to the end" if finished else ""),
+        saw=f"'fast' succeeds after {seconds(0.1)}, the others after {seconds(0.8)}, and {on_the_clock(outcome)}"
+        + (f"; the calls of {short(finished)} ran to the end" if finished else ""),
         expected=f"'fast''s result, {short(fake.results('fast'))}, soon after it arrives: within {seconds(bound)}",
         mistake="the calls ran one after another: start them all before waiting for any"
         if len(fake.calls) < 3
@@ -183,7 +195,9 @@ async def test_returns_at_the_first_success(kata):
 @pytest.mark.category("concurrency")
 async def test_event_loop_stays_free(kata):
     """While the calls wait, the event loop keeps running other tasks."""
-    fake = FakeFetch(delay=units(3), errors={"a": ConnectionError("a is down")})
+    # Calls of 0.05 s: blocking the loop while they run (a busy loop waiting for them) stalls it until the
+    # check's budget runs out, as their answers cannot be read meanwhile; time.sleep is named whatever its length.
+    fake = FakeFetch(delay=units(0.5), errors={"a": ConnectionError("a is down")})
     async with LoopWatch() as watch:
         await run(kata.first_success([fake.caller(key) for key in "abc"]))
     watch.expect_free()
@@ -193,7 +207,9 @@ async def test_event_loop_stays_free(kata):
 async def test_the_rest_are_cancelled_before_it_returns(kata):
     """Once one call has succeeded, every other call is cancelled, and has ended before the result comes
     back: no task is left running."""
-    fake = FakeFetch(delay=units(5), delays={"winner": units(0.5)})
+    # 'winner' answers after 0.01 s, the others would need 0.5 s: they are still running when it answers,
+    # whatever a loaded machine's stalls (55 ms at worst) add.
+    fake = FakeFetch(delay=units(5), delays={"winner": units(0.1)})
     keys = ["a", "b", "winner", "c"]
     at_end = AtEnd(fake)
     outcome = await run(at_end.watch(kata.first_success([fake.caller(key) for key in keys])))
@@ -202,7 +218,7 @@ async def test_the_rest_are_cancelled_before_it_returns(kata):
     losers = [call for call in fake.calls if call.key != "winner"]
     expect(
         outcome.returned and outcome.value == fake.results("winner"),
-        saw=f"'winner' succeeds after {seconds(units(0.5))}, the others would need {seconds(units(5))}, and "
+        saw=f"'winner' succeeds after {seconds(units(0.1))}, the others would need {seconds(units(5))}, and "
         f"{outcome.describe()}",
         expected=f"'winner''s result, {short(fake.results('winner'))}",
         mistake=result_mistake(outcome, []),
@@ -213,7 +229,7 @@ async def test_the_rest_are_cancelled_before_it_returns(kata):
         mistake = "the other calls were left running: cancel their tasks (task.cancel()) before returning"
     expect(
         len(losers) == len(keys) - 1 and all(call.outcome == "cancelled" for call in losers),
-        saw=f"'winner' succeeds after {seconds(units(0.5))}, the others would need {seconds(units(5))}, and once it "
+        saw=f"'winner' succeeds after {seconds(units(0.1))}, the others would need {seconds(units(5))}, and once it "
         "returned: "
         + ", ".join(f"{call.key} {'still running' if call.outcome == 'running' else call.outcome}" for call in losers),
         expected=f"the {len(keys) - 1} other calls cancelled (each received CancelledError)",

@@ -1,5 +1,12 @@
-"""Hidden suite: hedged.hedged_fetch(fetch, replicas, delay)."""
+"""Hidden suite: hedged.hedged_fetch(fetch, replicas, delay).
 
+The checks of the schedule (when each replica is called, when the call returns) run the learner's code on the
+simulated clock (harness.scripted): the delays cost no real time and every start and end is exact whatever the
+load, so the old wall-clock bounds hold with no stall to allow for. Orders and results run on tick-driven fakes;
+the event loop's freedom, cancellation and unretrieved exceptions are checked on the real loop.
+"""
+
+import math
 from collections import Counter
 
 import pytest
@@ -24,6 +31,7 @@ from harness import (
 from harness.checks import SEVERAL_DONE_AT_ONCE, swallowed
 from harness.cleanup import GatedFetch
 from harness.racing import AT_ONCE, IdleWatch, handoff
+from harness.scripted import run_in_simulated_time
 
 # A delay no check waits out: with it, a call starts only when the one before has failed, one at a time.
 LONG = units(100)
@@ -74,6 +82,17 @@ async def watched(kata, fake, keys, delay):
     async with IdleWatch(fake, call) as watch:
         outcome = await call.outcome()
     return outcome, watch
+
+
+def on_the_clock(outcome) -> str:
+    return outcome.describe() + " (times on the check's simulated clock)"
+
+
+# What code that measures the delay on a clock of its own looks like on the simulated clock: late, or no hedge.
+OTHER_CLOCK = (
+    " (or the delay was measured on time.monotonic() or time.time(), which this check's simulated clock does not "
+    "move: wait with asyncio's own timeouts, or read the event loop's clock, asyncio.get_running_loop().time())"
+)
 
 
 def expect_not_idle(watch, pattern) -> None:
@@ -135,23 +154,26 @@ async def test_no_replicas_raises_value_error(kata):
 
 
 @pytest.mark.category("concurrency")
-async def test_first_call_keeps_running_beside_the_hedges(kata):
+def test_first_call_keeps_running_beside_the_hedges(kata):
     """r0 answers after 0.3 s, r1 and r2 would need 1 s, the delay is 0.1 s: r1 and r2 start beside r0, which
-    keeps running, and r0's result comes back after about 0.3 s."""
-    fake = FakeFetch(delay=units(10), delays={"r0": units(3)})
-    outcome = await run(kata.hedged_fetch(fake, ["r0", "r1", "r2"], units(1)))
+    keeps running, and r0's result comes back after 0.3 s. On the simulated clock: times are exact."""
+    fake = FakeFetch(delay=1.0, delays={"r0": 0.3}, clock="loop")
+    outcome = run_in_simulated_time(kata.hedged_fetch(fake, ["r0", "r1", "r2"], 0.1))
     first = fake.calls[0] if fake.calls else None
     finished = [call.key for call in fake.calls[1:] if call.outcome == "returned"]
-    # r0's answer at 0.3 s, the hedges' at 1.2 s: the bound is 2x the one and 2x short of the other; the peak
-    # counter (r1 started while r0 ran) and the call log (no hedge ran to its end) back it.
-    bound = units(6)
+    # r0's answer at 0.3 s, the hedges' at 1.1 s and 1.2 s: the bound is 2x the one and 2x short of the others
+    # (kept from the wall-clock check; the simulated clock makes every time exact); the peak counter (r1 started
+    # while r0 ran) and the call log (no hedge ran to its end) back it.
+    bound = 0.6
     if first is not None and first.outcome == "cancelled":
         mistake = (
             "the first call was cancelled when the delay passed: a hedge is started beside it, and the first "
             "call keeps running (asyncio.wait_for cancels what it waits for)"
         )
     elif fake.peak < 2:
-        mistake = "the calls ran one after another: start the next replica without waiting for the one before"
+        mistake = (
+            "the calls ran one after another: start the next replica without waiting for the one before" + OTHER_CLOCK
+        )
     elif finished or outcome.elapsed > bound:
         mistake = "the code waited for every call to finish: return as soon as one succeeds"
     else:
@@ -162,8 +184,8 @@ async def test_first_call_keeps_running_beside_the_hedges(kata):
         and fake.peak >= 2
         and outcome.elapsed <= bound
         and not finished,
-        saw=f"r0 answers after {seconds(units(3))}, r1 and r2 after {seconds(units(10))}, the delay is "
-        f"{seconds(units(1))}, and {outcome.describe()}; at most {fake.peak} call(s) ran at a time"
+        saw=f"r0 answers after {seconds(0.3)}, r1 and r2 after {seconds(1.0)}, the delay is {seconds(0.1)}, and "
+        f"{on_the_clock(outcome)}; at most {fake.peak} call(s) ran at a time"
         + (f", r0 was {first.outcome}" if first is not None and first.outcome != "returned" else ""),
         expected=f"r0's result, {short(fake.results('r0'))}, within {seconds(bound)}, with the hedges running beside "
         "r0",
@@ -174,34 +196,35 @@ async def test_first_call_keeps_running_beside_the_hedges(kata):
 @pytest.mark.category("concurrency")
 async def test_event_loop_stays_free(kata):
     """While the calls and the delay run, the event loop keeps running other tasks."""
-    fake = FakeFetch(delay=units(1))
+    fake = FakeFetch(delay=units(0.5))
     async with LoopWatch() as watch:
-        # A delay of 0.3 s: waiting it out by blocking (a busy loop, time.sleep) stalls the loop past the bound.
+        # A delay of 0.3 s: waiting it out by blocking (a busy loop, time.sleep) stalls the loop past the bound,
+        # however soon r0 answers (its answer cannot be read while the loop is blocked).
         await run(kata.hedged_fetch(fake, ["r0", "r1", "r2"], units(3)))
     watch.expect_free()
 
 
 @pytest.mark.category("timeout")
-async def test_hedges_start_on_the_delay_schedule(kata):
+def test_hedges_start_on_the_delay_schedule(kata):
     """r0 is called at once; it fails after 0.3 s, so r1 is called at once; nothing answers, so r2 is called
-    0.4 s (the delay) after r1 started, not after r0 did."""
-    delay = units(4)
-    # r0 fails 0.1 s before its own delay is up: a timer that fires that late is a stall no check allows for.
+    0.4 s (the delay) after r1 started, not after r0 did. On the simulated clock: times are exact."""
+    delay = 0.4
     fake = FakeFetch(
-        delay=float("inf"), delays={"r0": units(3), "r2": units(0.5)}, errors={"r0": ConnectionError("r0 is down")}
+        delay=math.inf, delays={"r0": 0.3, "r2": 0.05}, errors={"r0": ConnectionError("r0 is down")}, clock="loop"
     )
-    call = KataCall(kata.hedged_fetch(fake, ["r0", "r1", "r2"], delay))
-    outcome = await call.outcome()
+    outcome = run_in_simulated_time(kata.hedged_fetch(fake, ["r0", "r1", "r2"], delay))
     starts = {call.key: call.started for call in fake.calls}
+    never_hedged = "r2 was never called: when the delay passes with no answer, call the next replica too"
     expect(
         outcome.returned and outcome.value == fake.results("r2"),
-        saw=f"r0 fails after {seconds(units(3))}, r1 never answers, r2 answers after {seconds(units(0.5))}, and "
-        f"{outcome.describe()}",
+        saw=f"r0 fails after {seconds(0.3)}, r1 never answers, r2 answers after {seconds(0.05)}, and "
+        f"{on_the_clock(outcome)}",
         expected=f"r2's result, {short(fake.results('r2'))}",
-        mistake=result_mistake(outcome, fake.errors.values()),
+        mistake=result_mistake(outcome, fake.errors.values()) or (never_hedged if "r2" not in starts else None),
     )
-    # At once: a round trip, against the 0.4 s delay a function that waits before its first call sits out.
-    first = fake.calls[0].started - call.started if fake.calls else None
+    # The bounds of the wall-clock check this was, now exact: at once is within AT_ONCE (0.15 s), against the
+    # 0.4 s delay a function that waits before its first call sits out.
+    first = fake.calls[0].started if fake.calls else None
     expect(
         first is not None and first <= AT_ONCE,
         saw="fetch(r0) never called" if first is None else f"fetch(r0) called {seconds(first)} after the call began",
@@ -209,12 +232,11 @@ async def test_hedges_start_on_the_delay_schedule(kata):
         mistake="the code waits before the first call: only the next replicas wait for the delay",
     )
     gap = starts["r2"] - starts["r1"] if {"r1", "r2"} <= starts.keys() else None
-    # The hedge is due 0.4 s after r1's start. Too early: under half the delay, 2x short of it and 2x past a
-    # delay counted from r0's start (0.1 s); all at once gives 0. Too late: 0.1 s past the delay, 2x the longest
-    # stall a loaded machine shows; a timer that fires late only adds to a wrong solution's gap.
-    low, high = 0.5 * delay, delay + units(1)
+    # The hedge is due 0.4 s after r1's start. Too early: under half the delay (a delay counted from r0's start
+    # gives 0.1 s, all at once 0). Too late: 0.1 s past the delay.
+    low, high = 0.5 * delay, delay + 0.1
     if gap is None:
-        mistake = "r2 was never called: when the delay passes with no answer, call the next replica too"
+        mistake = never_hedged
     elif gap < low:
         mistake = (
             "r2 was called too early: the delay counts from the most recent call's start (here r1's, which "
@@ -223,11 +245,15 @@ async def test_hedges_start_on_the_delay_schedule(kata):
             else "r2 was called at once: hedges wait for the delay, they do not all start together"
         )
     else:
-        mistake = "r2 was called late: call it as soon as the delay has passed since the most recent call started"
+        mistake = (
+            "r2 was called late: call it as soon as the delay has passed since the most recent call started"
+            + OTHER_CLOCK
+        )
     expect(
         gap is not None and low <= gap <= high,
         saw="calls started at "
         + ", ".join(f"{key} {seconds(start - fake.calls[0].started)}" for key, start in starts.items())
+        + " (on the check's simulated clock)"
         if starts
         else "no call",
         expected=f"r2 called {seconds(delay)} after r1 started (between {seconds(low)} and {seconds(high)})",
@@ -236,28 +262,29 @@ async def test_hedges_start_on_the_delay_schedule(kata):
 
 
 @pytest.mark.category("timeout")
-async def test_a_failure_calls_the_next_replica_at_once(kata):
+def test_a_failure_calls_the_next_replica_at_once(kata):
     """A failing call is replaced at once, not after the delay: r0 fails after 0.05 s and r1 is called at once;
-    r2, called after the delay, fails after 0.05 s while r1 still runs, and r3 is called at once."""
-    delay = units(3.5)
+    r2, called after the delay, fails after 0.05 s while r1 still runs, and r3 is called at once. On the
+    simulated clock: times are exact."""
+    delay = 0.35
     fake = FakeFetch(
-        delay=units(0.5),
-        delays={"r1": float("inf")},
+        delay=0.05,
+        delays={"r1": math.inf},
         errors={"r0": ConnectionError("r0 is down"), "r2": ConnectionError("r2 is down")},
+        clock="loop",
     )
     keys = ["r0", "r1", "r2", "r3"]
-    outcome = await run(kata.hedged_fetch(fake, keys, delay))
+    outcome = run_in_simulated_time(kata.hedged_fetch(fake, keys, delay))
     expect(
         outcome.returned and outcome.value == fake.results("r3"),
-        saw=f"r0 and r2 fail after {seconds(units(0.5))}, r1 never answers, r3 answers after {seconds(units(0.5))}, "
-        f"and {outcome.describe()}",
+        saw=f"r0 and r2 fail after {seconds(0.05)}, r1 never answers, r3 answers after {seconds(0.05)}, "
+        f"and {on_the_clock(outcome)}",
         expected=f"r3's result, {short(fake.results('r3'))}",
         mistake=result_mistake(outcome, fake.errors.values()),
     )
-    # At once: from the failure's outcome sent to the next request received, a correct solution takes a round
-    # trip to the sandbox (AT_ONCE, 0.15 s, is 2.7x its worst on a loaded machine); one that waits for the delay
-    # takes 0.3 s more (0.35 s from a call's start, which failed after 0.05 s), 2x AT_ONCE. The call log (which
-    # replica was called, in which order) backs it.
+    # At once: within AT_ONCE (0.15 s), the bound of the wall-clock check this was, now exact; a function that
+    # waits for the delay calls the next one 0.3 s later (0.35 s from a call's start, which failed after 0.05 s),
+    # 2x AT_ONCE. The call log (which replica was called, in which order) backs it.
     for failed, following, while_running in ((0, 1, ""), (2, 3, ", while r1 was still running")):
         if len(fake.calls) > failed and fake.calls[failed].key != keys[failed]:
             break  # out of order: the result check or the correctness checks say so
@@ -268,7 +295,7 @@ async def test_a_failure_calls_the_next_replica_at_once(kata):
             + (
                 f"{keys[following]} was never called"
                 if gap is None
-                else f"{keys[following]} was called {seconds(gap)} later"
+                else f"{keys[following]} was called {seconds(gap)} later (on the check's simulated clock)"
             ),
             expected=f"{keys[following]} called at once (within {seconds(AT_ONCE)})",
             mistake="after a failure the code waits for the delay (or for the other calls) instead of calling the "
@@ -281,16 +308,18 @@ async def test_a_failure_calls_the_next_replica_at_once(kata):
 async def test_the_rest_are_cancelled_before_it_returns(kata):
     """r1, called after the delay, answers first: r0, still running, is cancelled and has ended before r1's
     result comes back, and no task is left running."""
-    fake = FakeFetch(delay=units(5), delays={"r1": units(0.5)})
+    # r1 answers 0.02 s in, r0 would need 0.5 s: r0 is still running when r1 answers, whatever a loaded machine's
+    # stalls (55 ms at worst) add.
+    fake = FakeFetch(delay=units(5), delays={"r1": units(0.1)})
     at_end = AtEnd(fake)
-    outcome = await run(at_end.watch(kata.hedged_fetch(fake, ["r0", "r1"], units(0.5))))
+    outcome = await run(at_end.watch(kata.hedged_fetch(fake, ["r0", "r1"], units(0.1))))
     running_at_end = at_end.running_keys
     await settle()
     first = fake.calls[0] if fake.calls else None
     expect(
         outcome.returned and outcome.value == fake.results("r1"),
-        saw=f"r0 would need {seconds(units(5))}, r1 answers {seconds(units(0.5))} after it is called, the delay is "
-        f"{seconds(units(0.5))}, and {outcome.describe()}",
+        saw=f"r0 would need {seconds(units(5))}, r1 answers {seconds(units(0.1))} after it is called, the delay is "
+        f"{seconds(units(0.1))}, and {outcome.describe()}",
         expected=f"r1's result, {short(fake.results('r1'))}, the first answer",
         mistake="the code waited for the first call rather than taking the first answer"
         if outcome.returned and outcome.value == fake.results("r0")
@@ -352,7 +381,8 @@ async def test_no_failure_left_unretrieved(kata):
     async with LoopErrors() as loop_errors:
         for _ in range(ROUNDS):
             fake = GatedFetch(errors={key: ConnectionError(f"{key} is down") for key in keys if key != "r2"})
-            call = KataCall(kata.hedged_fetch(fake, keys, units(0.02)))
+            # A delay of 0.5 ms: the six are called within a few milliseconds, all held at the gate.
+            call = KataCall(kata.hedged_fetch(fake, keys, units(0.005)))
             await call.until_called(fake, len(keys))
             await settle()
             fake.open()
@@ -371,7 +401,8 @@ async def test_no_failure_left_unretrieved(kata):
 async def test_cancellation_is_not_swallowed(kata):
     """Cancelled while the calls run: it ends cancelled, not with a result or an ExceptionGroup."""
     fake = FakeFetch(delay=units(3))
-    call = KataCall(kata.hedged_fetch(fake, ["r0", "r1", "r2"], units(0.5)))
+    # Hedges every 0.01 s: r1 is called soon, and the cancellation reaches the calls long before they would end.
+    call = KataCall(kata.hedged_fetch(fake, ["r0", "r1", "r2"], units(0.1)))
     await call.until_called(fake, 2)
     call.cancel()
     outcome = await call.outcome()
