@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 REQUEST_CAP = 1 << 20
@@ -207,9 +208,12 @@ def prepare() -> None:
         importlib.import_module(name)
     # Work hypothesis does once per process: the Unicode table text strategies draw from (30 ms of CPU), and the
     # scan of every imported module for constants (20-60 ms). Its internals: each skipped if a version moves it.
-    for warm_up in (getattr(charmap, "charmap", None), getattr(providers, "_get_local_constants", None)):
-        if callable(warm_up):
-            warm_up()
+    # (Hypothesis warns about work done while plugins load, on the learner's terminal: not this work.)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for warm_up in (getattr(charmap, "charmap", None), getattr(providers, "_get_local_constants", None)):
+            if callable(warm_up):
+                warm_up()
     # What every suite inherits, out of the collector's sight: pytest and hypothesis collect garbage several times
     # a suite (80 ms of CPU each time the imports above were traversed again).
     gc.freeze()

@@ -57,6 +57,7 @@ def test_all_passing_exits_zero_and_says_so(run_grader, katas):
     assert "Every kata passes" in finished.stdout
     points = sum(kata.points for kata in katas)
     assert f"Score {points} of {points} points, {len(katas)} of {len(katas)} katas passed" in finished.stdout
+    assert finished.stderr == ""  # nothing of the grader's own workings (a library's warning) on the terminal
 
 
 def test_no_colour_when_not_a_terminal(run_grader):
