@@ -25,6 +25,9 @@ async def hedged_fetch(fetch, replicas, delay: float):
       order).
     - An empty `replicas`: raise `ValueError`.
     - Cancellation is never swallowed: if the task running this is cancelled, it ends cancelled.
+    - The delay is kept on the event loop's clock: wait with `asyncio.wait(..., timeout=...)`, `asyncio.sleep`
+      or `asyncio.timeout`, and read the time, if you need it, with `loop.time()` (some checks run the loop on
+      a simulated clock, which `time.monotonic()` does not follow).
 
     Example:
         # fetch("a") would take 1 s, fetch("b") 0.1 s
