@@ -90,6 +90,11 @@ class ProcessLog:
           after the first call started (calls one after another then pay it once, not once each).
     errors: item -> message: that call raises ValueError(message) once it has computed.
     linger: each worker process a call ran in takes this long to exit, once it is told to.
+    turn: a LoopWatch (the log made inside its block): each call first waits (computing) until the event loop has
+          had a turn since the call started, or `turn_within` seconds. A coroutine that awaits the pool lets every
+          call end a ping or two after it starts; one that waits for the pool in a blocking way holds the loop, so
+          the call it waits for cannot end before `turn_within`: the stall lasts that long at least, exactly,
+          whatever the load, and correct code pays no computing time for it.
 
     Instruments: `calls` (every ProcessCall, in start order), split into `in_loop_process` (called in the event
     loop's own process: in the coroutine, or in a thread) and `in_workers`; `worker_pids`; `peak` and
@@ -106,8 +111,12 @@ class ProcessLog:
         meet_within: float = units(5),
         errors: Mapping[Hashable, str] | None = None,
         linger: float = 0.0,
+        turn: LoopWatch | None = None,
+        turn_within: float = units(3),
     ) -> None:
         self.duration = duration
+        self.turn = turn
+        self.turn_within = turn_within
         self.durations = {repr(item): delay for item, delay in (durations or {}).items()}
         self.meet = meet
         self.meet_within = meet_within
@@ -141,6 +150,8 @@ class ProcessLog:
                 except TimeoutError:
                     pass
                 call.met = self._met.is_set()
+            if self.turn is not None:
+                await self.turn.until_turn(call.started, self.turn_within)
             await real_sleep(self.durations.get(call.item, self.duration))
             if self.linger and not call.in_loop_process:
                 # A pool shut down and waited for is gone when the learner's function returns; one left to wind
