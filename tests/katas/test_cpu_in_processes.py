@@ -38,9 +38,9 @@ class LastToEnd(ProcessLog):
 async def test_results_in_item_order(kata):
     """Each item is computed once and the results come back in item order, though the first finishes last."""
     # Item 15 computes until every other item has been computed (the judge's record), each of them at once: the
-    # other two processes finish them all meanwhile. (Items handed over one at a time: 15 gives up after 0.5 s.)
+    # other two processes finish them all meanwhile. (Items handed over one at a time: 15 gives up after 0.3 s.)
     items, workers = [15, 0, -3, 7, 7, 2, 0, 11, -8, 5], 3
-    log = LastToEnd(15, len(items), units(5))
+    log = LastToEnd(15, len(items), units(3))
     outcome = await run(kata.crunch_all(log.square, items, workers))
     expected = [n * n for n in items]
     values = list(outcome.value or []) if outcome.returned else []

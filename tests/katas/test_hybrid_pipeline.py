@@ -56,12 +56,14 @@ async def test_results_in_url_order(kata):
     """Each url is fetched once, each body parsed once, and the results come back in url order."""
     urls = ["a", "b", "ü-page", "d", "e"]
     # "e" arrives first, "a" last, so it is also parsed last: each fetch ends only once the body of the url after
-    # it has been parsed (the judge's record of the parse's end), so the parses end in reverse url order, exactly.
-    # Each result is sent back by its worker before the next body has even been fetched: no later one can overtake
-    # it. (Bodies parsed only once every fetch is done: the fetches all end 0.5 s after the first one started.)
+    # it has been parsed (the judge's record of the parse's end), so the parses end in reverse url order. Each
+    # later body is fetched, handed to the pool and parsed only after the earlier parse has ended: its result
+    # comes four hops behind the earlier one's, which is one write away, and all four would have to overtake for
+    # url order to come out of completion order. (Bodies parsed only once every fetch is done: the fetches all end
+    # 0.3 s after the first one started.)
     log = ProcessLog()
     delays = {url: AfterParsed(page(after)) for url, after in zip(urls, urls[1:], strict=False)}
-    fetch = ChainedFetch(log, units(5), delay=0, delays=delays, results=page)
+    fetch = ChainedFetch(log, units(3), delay=0, delays=delays, results=page)
     outcome = await run(kata.fetch_and_parse(fetch, log.parse_page, urls, 2))
     expected = parsed_pages(urls)
     expect(
