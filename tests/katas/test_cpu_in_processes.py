@@ -89,10 +89,11 @@ async def test_pool_is_shut_down_on_return(kata):
 @pytest.mark.category("concurrency")
 async def test_runs_in_worker_processes(kata):
     """fn runs in at most `workers` worker processes, never in the event loop's own process (nor a thread of it)."""
-    # Four calls of 0.05 s: a pool of two runs them in two rounds in two processes; a pool for every item, or one
-    # of the default size on a machine with more than two CPUs, spreads them over more.
+    # Four calls, two of 0.05 s and two at once: a pool of two runs them in two processes (0.05 s in all); while
+    # the long two hold two processes, the other two go to other processes in a pool for every item, or in one of
+    # the default size on a machine with more than two CPUs.
     items, workers = [1, 2, 3, 4], 2
-    log = ProcessLog(duration=units(0.5))
+    log = ProcessLog(durations={1: units(0.5), 2: units(0.5)})
     outcome = await run(kata.crunch_all(log.square, items, workers))
     expect(outcome.returned, saw=outcome.describe(), expected="the list [1, 4, 9, 16]")
     log.expect_in_other_processes()

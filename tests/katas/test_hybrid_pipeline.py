@@ -157,10 +157,11 @@ async def test_parses_start_as_bodies_arrive(kata):
 @pytest.mark.category("concurrency")
 async def test_parses_in_worker_processes(kata):
     """parse runs in at most `workers` worker processes, never in the event loop's own process (nor a thread of it)."""
-    # Four parses of 0.05 s: a pool of two runs them in two rounds in two processes; a pool for every url, or one
-    # of the default size on a machine with more than two CPUs, spreads them over more.
+    # Four parses, two of 0.05 s and two at once: a pool of two runs them in two processes (0.05 s in all); while
+    # the long two hold two processes, the other two go to other processes in a pool for every url, or in one of
+    # the default size on a machine with more than two CPUs.
     urls, workers = ["a", "b", "c", "d"], 2
-    log = ProcessLog(duration=units(0.5))
+    log = ProcessLog(durations={page("a"): units(0.5), page("b"): units(0.5)})
     outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), log.parse_page, urls, workers))
     expect(outcome.returned, saw=outcome.describe(), expected=f"the list {short(parsed_pages(urls))}")
     log.expect_in_other_processes("parse")
