@@ -134,6 +134,14 @@ def wake(value):
 def call_plain(function, argument):
     return function(argument)
 
+async def in_a_thread(function, argument):
+    return await asyncio.to_thread(function, argument)
+
+async def waits_blocking(function, argument):
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, argument).result()
+
 async def read_all(source):
     return [item async for item in source]
 
@@ -357,6 +365,31 @@ def test_probes_see_blocking_and_leftover_tasks(sandbox):
         provide_sandbox(None)
     assert watch.longest_stall >= 0.25 and watch.sleep_calls == [f"learner/module.py, line {line_of('time.sleep(')}"]
     assert leaked == 1
+
+
+def test_a_call_that_waits_for_a_turn_of_the_loop_ends_at_once_awaited_and_late_waited_for_blocking(sandbox):
+    from harness.blocking import FakeBlocking
+    from harness.sandbox import provide_sandbox
+    from harness.watch import LoopWatch
+
+    provide_sandbox(lambda: sandbox)
+
+    async def check(kata):
+        seen = []
+        for name in ("in_a_thread", "waits_blocking"):
+            async with LoopWatch() as watch:
+                fake = FakeBlocking(delay=0, turn=watch, turn_within=0.3)
+                await getattr(kata, name)(fake, "x")
+            call = fake.calls[0]
+            seen.append((call.ended - call.started, watch.longest_stall))
+        return seen
+
+    try:
+        (awaited, awaited_stall), (blocking, blocking_stall) = run(sandbox, check)
+    finally:
+        provide_sandbox(None)
+    assert awaited < 0.1 and awaited_stall < 0.1
+    assert blocking >= 0.3 and blocking_stall >= 0.25
 
 
 def test_the_end_of_a_call_tells_which_children_were_not_yet_reaped(sandbox):
