@@ -6,7 +6,6 @@ import pytest
 
 from harness import LoopWatch, expect, run, short, units
 from harness.processes import ProcessLog, expect_free_during
-from harness.timing import until
 
 # The worker processes of the pool-shutdown checks take 0.12 s to exit once told to: a pool shut down and waited
 # for has none left when crunch_all returns; a pool left to wind down by itself still has every one of them for
@@ -15,32 +14,13 @@ from harness.timing import until
 LINGER = units(1.2)
 
 
-class LastToEnd(ProcessLog):
-    """A ProcessLog whose call for `last` computes until every other call has ended (or `within` after it started):
-    it finishes last, exactly, whatever the clock does, and at no cost in time. Each worker process sends a result
-    back before it takes its next item, so the results of the others reach the event loop before that one's."""
-
-    def __init__(self, last, count: int, within: float, **options) -> None:
-        super().__init__(**options)
-        self.last, self.count, self.within = repr(last), count, within
-
-    async def _compute(self, call, item, result, invocation):
-        if call.item == self.last:
-            others = lambda: [other for other in self.calls if other is not call]  # noqa: E731
-            await until(
-                lambda: len(others()) >= self.count - 1 and all(other.ended is not None for other in others()),
-                self.within,
-            )
-        return await super()._compute(call, item, result, invocation)
-
-
 @pytest.mark.category("correctness")
 async def test_results_in_item_order(kata):
     """Each item is computed once and the results come back in item order, though the first finishes last."""
     # Item 15 computes until every other item has been computed (the judge's record), each of them at once: the
     # other two processes finish them all meanwhile. (Items handed over one at a time: 15 gives up after 0.3 s.)
     items, workers = [15, 0, -3, 7, 7, 2, 0, 11, -8, 5], 3
-    log = LastToEnd(15, len(items), units(3))
+    log = ProcessLog(last=15, total=len(items), last_within=units(3))
     outcome = await run(kata.crunch_all(log.square, items, workers))
     expected = [n * n for n in items]
     values = list(outcome.value or []) if outcome.returned else []

@@ -5,46 +5,14 @@ from collections import Counter
 import pytest
 
 from harness import FakeFetch, LoopWatch, expect, run, seconds, short, units
-from harness.processes import PipelineFetch, ProcessLog, UntilParsed, expect_free_during, page, parsed
+from harness.processes import AfterParsed, PipelineFetch, ProcessLog, UntilParsed, expect_free_during, page, parsed
 from harness.tasks import Rendezvous
-from harness.timing import real_perf_counter, real_sleep, until
 
 # The worker processes of the pool-shutdown checks take 0.12 s to exit once told to: a pool shut down and waited
 # for has none left when fetch_and_parse returns; a pool left to wind down by itself still has every one of them
 # for 0.12 s, while the check looks within a few milliseconds (55 ms at worst on a throttled machine: over 2x;
 # measured under a load of 9 on 2 cores, the check came before the linger had even begun).
 LINGER = units(1.2)
-
-
-class AfterParsed:
-    """A ChainedFetch delay: the fetch ends once `body` has been parsed (its parse_page call ended), and `then`
-    seconds more."""
-
-    def __init__(self, body: bytes, then: float = 0.0) -> None:
-        self.body = repr(body)
-        self.then = then
-
-
-class ChainedFetch(PipelineFetch):
-    """A PipelineFetch whose delays may also be `AfterParsed(body)`: that fetch ends once the log's parse of `body`
-    has ended, or `within` after the first fetch started if parsing never comes (bodies parsed only once every
-    fetch is done). Chained url after url, the parses end in the order the chain sets, exactly, whatever the clock
-    does and at no cost in time."""
-
-    def __init__(self, log: ProcessLog, within: float, **options) -> None:
-        super().__init__(log, **options)
-        self.within = within
-
-    async def _wait(self, delay) -> None:
-        if not isinstance(delay, AfterParsed):
-            await super()._wait(delay)
-            return
-        deadline = self.calls[0].started + self.within
-        await until(
-            lambda: any(call.item == delay.body and call.ended is not None for call in self.log.calls),
-            deadline - real_perf_counter(),
-        )
-        await real_sleep(delay.then)
 
 
 def parsed_pages(urls: list[str]) -> list[str]:
@@ -62,8 +30,8 @@ async def test_results_in_url_order(kata):
     # url order to come out of completion order. (Bodies parsed only once every fetch is done: the fetches all end
     # 0.3 s after the first one started.)
     log = ProcessLog()
-    delays = {url: AfterParsed(page(after)) for url, after in zip(urls, urls[1:], strict=False)}
-    fetch = ChainedFetch(log, units(3), delay=0, delays=delays, results=page)
+    delays = {url: AfterParsed(page(after), units(3)) for url, after in zip(urls, urls[1:], strict=False)}
+    fetch = PipelineFetch(log, delay=0, delays=delays, results=page)
     outcome = await run(kata.fetch_and_parse(fetch, log.parse_page, urls, 2))
     expected = parsed_pages(urls)
     expect(
@@ -269,11 +237,10 @@ async def test_pool_is_shut_down_after_failure(kata):
         ("a parse failed", lambda log: FakeFetch(delay=0, results=page), ["bad", "a"]),
         (
             "a fetch failed",
-            lambda log: ChainedFetch(
+            lambda log: PipelineFetch(
                 log,
-                units(5),
                 delay=0,
-                delays={"broken": AfterParsed(page("a"), then=units(1))},
+                delays={"broken": AfterParsed(page("a"), units(5), then=units(1))},
                 errors={"broken": ConnectionError("refused")},
                 results=page,
             ),
