@@ -18,6 +18,7 @@ from .checks import expect, leaked_tasks
 from .fakes import default_result
 from .sandbox import current_invocation, current_sandbox
 from .timing import real_perf_counter, real_sleep, seconds, units
+from .watch import LoopWatch
 
 
 @dataclass
@@ -40,6 +41,11 @@ class FakeBlocking:
     thread by mistake, it stalls the loop (the heartbeat sees it) without passing for a time.sleep in the
     learner's code.
 
+    With `turn` (a LoopWatch, the fake made inside its block), each call first waits until the event loop has had
+    a turn since the call started, or `turn_within` seconds, and only then takes its delay: code that waits for a
+    call in a blocking way (future.result() in a coroutine) holds the loop for `turn_within` at least, exactly,
+    whatever the load; code that awaits it lets it end a ping or two after it starts.
+
     Instruments, judge-side: `calls` (every SyncCall, in start order), `peak` (most calls running at once, exact
     whatever the clock does), `in_loop_thread` (calls made in the event loop's own thread).
     """
@@ -53,11 +59,15 @@ class FakeBlocking:
         delays: Mapping[Hashable, float] | None = None,
         results: Callable[[Hashable], Any] = default_result,
         errors: Mapping[Hashable, BaseException] | None = None,
+        turn: LoopWatch | None = None,
+        turn_within: float = units(3),
     ) -> None:
         self.delay = delay
         self.delays = dict(delays or {})
         self.results = results
         self.errors = dict(errors or {})
+        self.turn = turn
+        self.turn_within = turn_within
         self.calls: list[SyncCall] = []
         self.in_flight = 0
         self.peak = 0
@@ -72,6 +82,8 @@ class FakeBlocking:
 
     async def _serve(self, call: SyncCall, key: Hashable) -> Any:
         try:
+            if self.turn is not None:
+                await self.turn.until_turn(call.started, self.turn_within)
             delay = self.delays.get(key, self.delay)
             if delay > 0:
                 await real_sleep(delay)

@@ -22,7 +22,7 @@ from typing import Any
 from .checks import expect
 from .fakes import FakeFetch
 from .sandbox import current_invocation
-from .timing import STALL_BOUND, real_perf_counter, real_sleep, seconds, units
+from .timing import STALL_BOUND, real_perf_counter, real_sleep, seconds, units, until
 from .watch import LoopWatch
 
 
@@ -90,6 +90,15 @@ class ProcessLog:
           after the first call started (calls one after another then pay it once, not once each).
     errors: item -> message: that call raises ValueError(message) once it has computed.
     linger: each worker process a call ran in takes this long to exit, once it is told to.
+    last: the call for this item computes until `total - 1` other calls have started and ended (or `last_within`
+          seconds after it started): it ends last, exactly, at no cost in time. A worker process sends each result
+          back before it takes its next item, so the results of all but the last call of each other worker have
+          reached the pool's owner before that one has even been answered.
+    turn: a LoopWatch (the log made inside its block): each call first waits (computing) until the event loop has
+          had a turn since the call started, or `turn_within` seconds. A coroutine that awaits the pool lets every
+          call end a ping or two after it starts; one that waits for the pool in a blocking way holds the loop, so
+          the call it waits for cannot end before `turn_within`: the stall lasts that long at least, exactly,
+          whatever the load, and correct code pays no computing time for it.
 
     Instruments: `calls` (every ProcessCall, in start order), split into `in_loop_process` (called in the event
     loop's own process: in the coroutine, or in a thread) and `in_workers`; `worker_pids`; `peak` and
@@ -106,8 +115,18 @@ class ProcessLog:
         meet_within: float = units(5),
         errors: Mapping[Hashable, str] | None = None,
         linger: float = 0.0,
+        last: Hashable | None = None,
+        total: int = 0,
+        last_within: float = units(3),
+        turn: LoopWatch | None = None,
+        turn_within: float = units(3),
     ) -> None:
         self.duration = duration
+        self.last = repr(last) if last is not None else None
+        self.total = total
+        self.last_within = last_within
+        self.turn = turn
+        self.turn_within = turn_within
         self.durations = {repr(item): delay for item, delay in (durations or {}).items()}
         self.meet = meet
         self.meet_within = meet_within
@@ -141,6 +160,10 @@ class ProcessLog:
                 except TimeoutError:
                     pass
                 call.met = self._met.is_set()
+            if call.item == self.last:
+                await until(lambda: self._others_ended(call), call.started + self.last_within - real_perf_counter())
+            if self.turn is not None:
+                await self.turn.until_turn(call.started, self.turn_within)
             await real_sleep(self.durations.get(call.item, self.duration))
             if self.linger and not call.in_loop_process:
                 # A pool shut down and waited for is gone when the learner's function returns; one left to wind
@@ -155,6 +178,10 @@ class ProcessLog:
             call.ended = real_perf_counter()
             if call.outcome == "running":
                 call.outcome = "cancelled"
+
+    def _others_ended(self, call: ProcessCall) -> bool:
+        others = [other for other in self.calls if other is not call]
+        return len(others) >= self.total - 1 and all(other.ended is not None for other in others)
 
     @property
     def in_loop_process(self) -> list[ProcessCall]:
@@ -278,11 +305,23 @@ class UntilParsed:
         self.within = within
 
 
+class AfterParsed:
+    """A FakeFetch delay: the fetch ends once `body` has been parsed (its parse_page call ended), and `then`
+    seconds more; or `within` after the fake's first call started, if that parse never ends (bodies parsed only
+    once every fetch is done)."""
+
+    def __init__(self, body: bytes, within: float, then: float = 0.0) -> None:
+        self.body = repr(body)
+        self.within = within
+        self.then = then
+
+
 class PipelineFetch(FakeFetch):
     """FakeFetch whose delay may be `UntilParsed(within)`: that fetch ends only once a parse_page call of `log`
     has started, so a pipeline that parses each body as it arrives lets it finish, and one that waits for every
     fetch before parsing anything makes it wait `within` and then see no parse started. `saw_parse` records which:
-    exact, whatever the clock does."""
+    exact, whatever the clock does. A delay may also be `AfterParsed(body, within)`: chained url after url, the
+    parses end in the order the chain sets, whatever the clock does and at no cost in time."""
 
     ticks_counted_there = False  # its own _wait decides when a call ends
 
@@ -292,6 +331,11 @@ class PipelineFetch(FakeFetch):
         self.saw_parse: bool | None = None
 
     async def _wait(self, delay) -> None:
+        if isinstance(delay, AfterParsed):
+            deadline = self.calls[0].started + delay.within
+            await until(lambda: self._parsed(delay.body), deadline - real_perf_counter())
+            await real_sleep(delay.then)
+            return
         if not isinstance(delay, UntilParsed):
             await super()._wait(delay)
             return
@@ -300,3 +344,6 @@ class PipelineFetch(FakeFetch):
         except TimeoutError:
             pass
         self.saw_parse = self.log.started.is_set()
+
+    def _parsed(self, body: str) -> bool:
+        return any(call.item == body and call.ended is not None for call in self.log.calls)

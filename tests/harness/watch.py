@@ -2,10 +2,11 @@
 
 import asyncio
 import contextlib
+import math
 
 from .checks import expect
 from .sandbox import SandboxEnded, current_sandbox
-from .timing import STALL_BOUND, real_perf_counter, real_sleep, seconds
+from .timing import STALL_BOUND, real_perf_counter, real_sleep, seconds, until
 
 TICK = 0.005
 
@@ -22,6 +23,7 @@ class LoopWatch:
     async def __aenter__(self) -> "LoopWatch":
         self.longest_stall = 0.0
         self.pings: list[tuple[float, float]] = []  # (sent, answered) on the judge's clock
+        self.last_turn = -math.inf  # when the latest ping answered was sent: the loop has had a turn since then
         self.sleep_calls: list[str] = []
         self._sandbox = current_sandbox()
         self._sandbox.begin()
@@ -45,8 +47,21 @@ class LoopWatch:
             self._sent = real_perf_counter()
             await self._sandbox.ask({"op": "ping"})
             self.pings.append((self._sent, real_perf_counter()))
+            self.last_turn = self._sent
             self.longest_stall = max(self.longest_stall, self.pings[-1][1] - self._sent)
             await real_sleep(TICK)
+
+    def turned_since(self, moment: float) -> bool:
+        """Whether the sandbox's loop has had a turn since `moment` (real_perf_counter): a ping sent then or later
+        was answered. Exact, whatever the load: what answers a ping is the loop getting a turn."""
+        return self.last_turn >= moment
+
+    async def until_turn(self, since: float, within: float) -> bool:
+        """Wait until the loop has had a turn since `since`, or until `within` after `since`; whether it had.
+        A fake's call that ends only then cannot end while the loop is blocked waiting for it: code that waits for
+        it in a blocking way stalls the loop for the whole of `within`, and code that awaits it lets it end a ping
+        or two (milliseconds) after it started."""
+        return await until(lambda: self.turned_since(since), since + within - real_perf_counter())
 
     def longest_stall_within(self, start: float, end: float) -> float:
         """The longest stall within [start, end] (real_perf_counter): a ping's wait, cut to that stretch."""

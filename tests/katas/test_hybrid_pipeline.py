@@ -5,13 +5,14 @@ from collections import Counter
 import pytest
 
 from harness import FakeFetch, LoopWatch, expect, run, seconds, short, units
-from harness.processes import PipelineFetch, ProcessLog, UntilParsed, expect_free_during, page, parsed
+from harness.processes import AfterParsed, PipelineFetch, ProcessLog, UntilParsed, expect_free_during, page, parsed
 from harness.tasks import Rendezvous
 
-# The worker processes of the pool-shutdown checks take 0.25 s to exit once told to: a pool shut down and waited
+# The worker processes of the pool-shutdown checks take 0.12 s to exit once told to: a pool shut down and waited
 # for has none left when fetch_and_parse returns; a pool left to wind down by itself still has every one of them
-# for 0.25 s, while the check looks within a few milliseconds.
-LINGER = units(2.5)
+# for 0.12 s, while the check looks within a few milliseconds (55 ms at worst on a throttled machine: over 2x;
+# measured under a load of 9 on 2 cores, the check came before the linger had even begun).
+LINGER = units(1.2)
 
 
 def parsed_pages(urls: list[str]) -> list[str]:
@@ -22,11 +23,15 @@ def parsed_pages(urls: list[str]) -> list[str]:
 async def test_results_in_url_order(kata):
     """Each url is fetched once, each body parsed once, and the results come back in url order."""
     urls = ["a", "b", "ü-page", "d", "e"]
-    # "e" arrives first, "a" last (0.05 s apart: the judge's loop iterations are no clock for calls made in another
-    # process), so it is also parsed last.
-    delays = {"a": units(2), "b": units(1.5), "ü-page": units(1), "d": units(0.5), "e": 0}
-    fetch = FakeFetch(delays=delays, results=page)
+    # "e" arrives first, "a" last, so it is also parsed last: each fetch ends only once the body of the url after
+    # it has been parsed (the judge's record of the parse's end), so the parses end in reverse url order. Each
+    # later body is fetched, handed to the pool and parsed only after the earlier parse has ended: its result
+    # comes four hops behind the earlier one's, which is one write away, and all four would have to overtake for
+    # url order to come out of completion order. (Bodies parsed only once every fetch is done: the fetches all end
+    # 0.3 s after the first one started.)
     log = ProcessLog()
+    delays = {url: AfterParsed(page(after), units(3)) for url, after in zip(urls, urls[1:], strict=False)}
+    fetch = PipelineFetch(log, delay=0, delays=delays, results=page)
     outcome = await run(kata.fetch_and_parse(fetch, log.parse_page, urls, 2))
     expected = parsed_pages(urls)
     expect(
@@ -67,7 +72,7 @@ async def test_no_urls_gives_empty_list(kata):
 async def test_pool_is_shut_down_on_return(kata):
     """When fetch_and_parse returns, the pool is shut down: no process parse ran in is still there."""
     urls = ["a", "b"]
-    log = ProcessLog(duration=units(0.5), linger=LINGER)
+    log = ProcessLog(linger=LINGER)
     outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), log.parse_page, urls, 2))
     expect(outcome.returned, saw=outcome.describe(), expected=f"the list {short(parsed_pages(urls))}")
     log.expect_none_alive(after="fetch_and_parse returned")
@@ -102,7 +107,7 @@ async def test_parses_start_as_bodies_arrive(kata):
     # forkserver, 0.66 s in a spawn pool whose processes start slowly; the machine loaded five times over); parsing
     # only once every fetch is done, none can start before "slow" ends: the record is exact either way.
     within = units(15)
-    fetch = PipelineFetch(log, delay=units(0.5), delays={"slow": UntilParsed(within)}, results=page)
+    fetch = PipelineFetch(log, delay=0, delays={"slow": UntilParsed(within)}, results=page)
     urls = ["first", "second", "slow"]
     outcome = await run(kata.fetch_and_parse(fetch, log.parse_page, urls, 2))
     expect(outcome.returned, saw=outcome.describe(), expected=f"the list {short(parsed_pages(urls))}")
@@ -120,10 +125,11 @@ async def test_parses_start_as_bodies_arrive(kata):
 @pytest.mark.category("concurrency")
 async def test_parses_in_worker_processes(kata):
     """parse runs in at most `workers` worker processes, never in the event loop's own process (nor a thread of it)."""
-    # Four parses of 0.05 s: a pool of two runs them in two rounds in two processes; a pool for every url, or one
-    # of the default size on a machine with more than two CPUs, spreads them over more.
+    # Four parses, two of 0.05 s and two at once: a pool of two runs them in two processes (0.05 s in all); while
+    # the long two hold two processes, the other two go to other processes in a pool for every url, or in one of
+    # the default size on a machine with more than two CPUs.
     urls, workers = ["a", "b", "c", "d"], 2
-    log = ProcessLog(duration=units(0.5))
+    log = ProcessLog(durations={page("a"): units(0.5), page("b"): units(0.5)})
     outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), log.parse_page, urls, workers))
     expect(outcome.returned, saw=outcome.describe(), expected=f"the list {short(parsed_pages(urls))}")
     log.expect_in_other_processes("parse")
@@ -169,14 +175,16 @@ async def test_parses_run_workers_at_once(kata):
 @pytest.mark.category("concurrency")
 async def test_event_loop_stays_free(kata):
     """While the pool parses, the event loop keeps running other tasks."""
-    # The parses take 0.3 s in all at best; a coroutine that waits for the pool in a blocking way stalls the loop
-    # for all of it (3x the 0.1 s bound); a correct one stalls it 0.02 s at most (any start method, the machine
-    # loaded five times over), 55 ms on a throttled machine. Only the stretch while parse computes counts (the
-    # judge's clock): starting the pool and shutting it down may block for a moment (0.14 s for a spawn pool), and
+    # Each parse computes until the event loop has had a turn since it started (a ping answered), or 0.3 s: a
+    # coroutine that waits for the pool in a blocking way holds the loop, so the parse it waits for takes the whole
+    # 0.3 s, and so does the stall (3x the 0.1 s bound, exactly, whatever the load); a correct one lets each parse
+    # end a ping or two after it starts, and stalls the loop 0.02 s at most (any start method, the machine loaded
+    # five times over), 55 ms on a throttled machine. Only the stretch while parse computes counts (the judge's
+    # clock): starting the pool and shutting it down may block for a moment (0.14 s for a spawn pool), and
     # `with ProcessPoolExecutor() as pool:` waits there for its processes.
     urls = ["a", "b", "c", "d"]
-    log = ProcessLog(duration=units(1.5))
     async with LoopWatch() as watch:
+        log = ProcessLog(turn=watch, turn_within=units(3))
         outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), log.parse_page, urls, 2))
     expect(outcome.returned, saw=outcome.describe(), expected=f"the list {short(parsed_pages(urls))}")
     expect_free_during(watch, log, "parse")
@@ -194,7 +202,7 @@ def _mistake(outcome) -> str:
 async def test_fetch_error_propagates_with_its_type(kata):
     """A fetch raises ConnectionError: a ConnectionError with the same message comes out."""
     message = "connection to 'b' refused"
-    fetch = FakeFetch(delay=units(0.5), errors={"b": ConnectionError(message)}, results=page)
+    fetch = FakeFetch(delay=0, errors={"b": ConnectionError(message)}, results=page)
     log = ProcessLog()
     outcome = await run(kata.fetch_and_parse(fetch, log.parse_page, ["a", "b", "c"], 2))
     expect(
@@ -222,18 +230,26 @@ async def test_parse_error_propagates_with_its_type(kata):
 @pytest.mark.category("exceptions")
 async def test_pool_is_shut_down_after_failure(kata):
     """When a parse or a fetch fails, the pool is still shut down: no process parse ran in is left."""
-    # A parse fails; then a fetch fails, at 0.2 s, once the body of the other url has been parsed.
-    failing_parse = FakeFetch(delay=0, results=page)
-    failing_fetch = FakeFetch(
-        delay=0, delays={"broken": units(2)}, errors={"broken": ConnectionError("refused")}, results=page
-    )
+    # A parse fails; then a fetch fails, 0.1 s after the body of the other url has been parsed (its parse ended:
+    # the judge's record; or 0.5 s after the first fetch if it never is): by then its result has reached the
+    # event loop (a few milliseconds; 55 ms on a throttled machine) and the pool is idle.
     cases = [
-        ("a parse failed", failing_parse, ["bad", "a"]),
-        ("a fetch failed", failing_fetch, ["a", "broken"]),
+        ("a parse failed", lambda log: FakeFetch(delay=0, results=page), ["bad", "a"]),
+        (
+            "a fetch failed",
+            lambda log: PipelineFetch(
+                log,
+                delay=0,
+                delays={"broken": AfterParsed(page("a"), units(5), then=units(1))},
+                errors={"broken": ConnectionError("refused")},
+                results=page,
+            ),
+            ["a", "broken"],
+        ),
     ]
-    for what, fetch, urls in cases:
+    for what, make_fetch, urls in cases:
         log = ProcessLog(errors={page("bad"): "cannot parse"}, linger=LINGER)
-        outcome = await run(kata.fetch_and_parse(fetch, log.parse_page, urls, 2))
+        outcome = await run(kata.fetch_and_parse(make_fetch(log), log.parse_page, urls, 2))
         log.expect_none_alive(
             after=f"{what} and the error propagated" if outcome.error else f"{what}, and {outcome.describe()}",
             mistake="the pool is shut down only when everything succeeds, or without waiting "

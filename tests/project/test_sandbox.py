@@ -134,6 +134,25 @@ def wake(value):
 def call_plain(function, argument):
     return function(argument)
 
+async def in_a_pool_as_they_end(fetch, work, keys):
+    from concurrent.futures import ProcessPoolExecutor
+    loop = asyncio.get_running_loop()
+    ended = []
+    async def one(key):
+        item = await fetch(key) if fetch is not None else key
+        ended.append(await loop.run_in_executor(pool, work, item))
+    with ProcessPoolExecutor(2) as pool:
+        await asyncio.gather(*(one(key) for key in keys))
+    return ended
+
+async def in_a_thread(function, argument):
+    return await asyncio.to_thread(function, argument)
+
+async def waits_blocking(function, argument):
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(function, argument).result()
+
 async def read_all(source):
     return [item async for item in source]
 
@@ -357,6 +376,58 @@ def test_probes_see_blocking_and_leftover_tasks(sandbox):
         provide_sandbox(None)
     assert watch.longest_stall >= 0.25 and watch.sleep_calls == [f"learner/module.py, line {line_of('time.sleep(')}"]
     assert leaked == 1
+
+
+def test_a_call_that_waits_for_a_turn_of_the_loop_ends_at_once_awaited_and_late_waited_for_blocking(sandbox):
+    from harness.blocking import FakeBlocking
+    from harness.sandbox import provide_sandbox
+    from harness.watch import LoopWatch
+
+    provide_sandbox(lambda: sandbox)
+
+    async def check(kata):
+        seen = []
+        for name in ("in_a_thread", "waits_blocking"):
+            async with LoopWatch() as watch:
+                fake = FakeBlocking(delay=0, turn=watch, turn_within=0.3)
+                await getattr(kata, name)(fake, "x")
+            call = fake.calls[0]
+            seen.append((call.ended - call.started, watch.longest_stall))
+        return seen
+
+    try:
+        (awaited, awaited_stall), (blocking, blocking_stall) = run(sandbox, check)
+    finally:
+        provide_sandbox(None)
+    assert awaited < 0.1 and awaited_stall < 0.1
+    assert blocking >= 0.3 and blocking_stall >= 0.25
+
+
+def test_process_work_ends_in_the_order_the_judge_sets(sandbox):
+    from harness.processes import AfterParsed, PipelineFetch, ProcessLog, page, parsed
+    from harness.sandbox import provide_sandbox
+
+    provide_sandbox(lambda: sandbox)
+
+    async def check(kata):
+        # The fetch of each url ends once the body of the next has been parsed: parsed last to first.
+        chained = ProcessLog()
+        delays = {"a": AfterParsed(page("b"), 1.0), "b": AfterParsed(page("c"), 1.0)}
+        fetch = PipelineFetch(chained, delay=0, delays=delays, results=page)
+        started = time.perf_counter()
+        pages = await kata.in_a_pool_as_they_end(fetch, chained.parse_page, ["a", "b", "c"])
+        chain_took = time.perf_counter() - started
+        # Item 9 computes until the other four have ended.
+        last = ProcessLog(last=9, total=5, last_within=1.0)
+        squares = await kata.in_a_pool_as_they_end(None, last.square, [9, 1, 2, 3, 4])
+        return pages, chain_took, squares, last.calls[0].ended - last.calls[0].started
+
+    try:
+        pages, chain_took, squares, last_took = run(sandbox, check)
+    finally:
+        provide_sandbox(None)
+    assert pages == [parsed(page(url)) for url in ["c", "b", "a"]] and chain_took < 0.9
+    assert squares[-1] == 81 and sorted(squares) == [1, 4, 9, 16, 81] and last_took < 0.9
 
 
 def test_the_end_of_a_call_tells_which_children_were_not_yet_reaped(sandbox):
