@@ -11,6 +11,7 @@ import contextlib
 import gc
 import json
 import os
+import pkgutil
 import select
 import signal
 import socket
@@ -206,6 +207,16 @@ def prepare() -> None:
         importlib.import_module(f"_pytest.{name}")
     for name in ("pdb", "tomllib", "ctypes", "faulthandler", "resource", "grader.wire", "grader.mounts"):
         importlib.import_module(name)
+    # The shared harness (a judge writes no bytecode: each compiled all of it again), all but the two modules that
+    # read what a judge is to grade from its environment when they are imported. One that fails to import here
+    # fails in the judge as it would have.
+    with contextlib.suppress(ImportError):
+        import harness
+
+        for module in pkgutil.iter_modules(harness.__path__):
+            if module.name not in ("plugin", "learner"):
+                with contextlib.suppress(Exception):
+                    importlib.import_module(f"harness.{module.name}")
     # Work hypothesis does once per process: the Unicode table text strategies draw from (30 ms of CPU), and the
     # scan of every imported module for constants (20-60 ms). Its internals: each skipped if a version moves it.
     # (Hypothesis warns about work done while plugins load, on the learner's terminal: not this work.)
