@@ -41,7 +41,9 @@ class Reply:
     data: the reply's payload (framed with its length), or `raw` bytes sent as they are (a header alone, a cut
     frame); cuts: offsets at which the bytes sent are cut into pieces, each sent a few loop turns after the last;
     delay: seconds before the first piece; stall: seconds before the last piece (HOLD: it never comes in any
-    check); close: close the connection once the bytes are sent (before any stall)."""
+    check); close: close the connection once the bytes are sent (before any stall); turn: a LoopWatch, and the
+    reply is sent only once the sandbox's loop has had a turn since the request came, or `turn_within` after it
+    (code that waits for the reply in a blocking way holds its loop that long, exactly)."""
 
     data: bytes | None = None
     raw: bytes | None = None
@@ -49,6 +51,8 @@ class Reply:
     delay: float = 0.0
     stall: float = 0.0
     close: bool = False
+    turn: Any = None
+    turn_within: float = 0.0
 
     @property
     def wire(self) -> bytes:
@@ -240,6 +244,8 @@ class FrameServer:
 
     async def _send(self, reply: Reply, writer) -> None:
         data = reply.wire
+        if reply.turn is not None:
+            await reply.turn.until_turn(real_perf_counter(), reply.turn_within)
         if reply.delay:
             await real_sleep(reply.delay)
         cuts = sorted({cut for cut in reply.cuts if 0 < cut < len(data)})
