@@ -58,13 +58,13 @@ class Consumer(KataCall):
         self.cancelling = asyncio.ensure_future(self._cancel())
 
     async def _cancel(self) -> None:
-        # The consumer's task is cancelled while it awaits the generator: once the sandbox has begun the step
-        # under way, or the next one.
+        # The consumer's task is cancelled while it awaits the generator: the step under way, once the sandbox has
+        # begun it; and should that step end first (its end and the cancel crossing on the way), the next one, as
+        # asyncio throws a task's cancellation in at its next await.
         await settle(1)
+        self.cancel_next = True
         if self.step is not None and not self.step.task.done():
             self.step.cancel()
-        else:
-            self.cancel_next = True
 
     async def outcome(self) -> Outcome:
         outcome = await self.task
