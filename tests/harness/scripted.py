@@ -268,6 +268,11 @@ class SimulatedOutcome(Outcome):
             return f"it was still waiting after {self.elapsed:.2f} s, with nothing left that could ever wake it"
         return super().describe()
 
+    def on_the_clock(self) -> str:
+        """describe(), saying which clock its times are on: a learner reading a check's message would otherwise
+        take them for real time."""
+        return self.describe() + " (times on the check's simulated clock)"
+
 
 async def _unless_given_up(loop: SimulatedLoop, awaitable) -> asyncio.Future | None:
     """Wait for `awaitable`, unless the loop gives up first; its future once done, else None."""

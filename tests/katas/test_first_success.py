@@ -146,10 +146,6 @@ async def test_no_functions_raises_value_error(kata):
     )
 
 
-def on_the_clock(outcome) -> str:
-    return outcome.describe() + " (times on the check's simulated clock)"
-
-
 @pytest.mark.category("concurrency")
 def test_all_calls_run_at_once(kata):
     """Five calls of 0.2 s, four of them failing: they all run at the same time, 0.2 s in all, not 1 s. On the
@@ -158,7 +154,7 @@ def test_all_calls_run_at_once(kata):
     outcome = run_in_simulated_time(kata.first_success([fake.caller(key) for key in "abcde"]))
     expect(
         outcome.returned and outcome.value == fake.results("e"),
-        saw=f"a, b, c and d fail and e succeeds, and {on_the_clock(outcome)}",
+        saw=f"a, b, c and d fail and e succeeds, and {outcome.on_the_clock()}",
         expected=f"e's result, {short(fake.results('e'))}",
         mistake=result_mistake(outcome, fake.errors.values()),
     )
@@ -180,7 +176,7 @@ def test_returns_at_the_first_success(kata):
     bound = 0.4
     expect(
         outcome.returned and outcome.value == fake.results("fast") and outcome.elapsed <= bound and not finished,
-        saw=f"'fast' succeeds after {seconds(0.1)}, the others after {seconds(0.8)}, and {on_the_clock(outcome)}"
+        saw=f"'fast' succeeds after {seconds(0.1)}, the others after {seconds(0.8)}, and {outcome.on_the_clock()}"
         + (f"; the calls of {short(finished)} ran to the end" if finished else ""),
         expected=f"'fast''s result, {short(fake.results('fast'))}, soon after it arrives: within {seconds(bound)}",
         mistake="the calls ran one after another: start them all before waiting for any"

@@ -84,10 +84,6 @@ async def watched(kata, fake, keys, delay):
     return outcome, watch
 
 
-def on_the_clock(outcome) -> str:
-    return outcome.describe() + " (times on the check's simulated clock)"
-
-
 # What code that measures the delay on a clock of its own looks like on the simulated clock: late, or no hedge.
 OTHER_CLOCK = (
     " (or the delay was measured on time.monotonic() or time.time(), which this check's simulated clock does not "
@@ -185,7 +181,7 @@ def test_first_call_keeps_running_beside_the_hedges(kata):
         and outcome.elapsed <= bound
         and not finished,
         saw=f"r0 answers after {seconds(0.3)}, r1 and r2 after {seconds(1.0)}, the delay is {seconds(0.1)}, and "
-        f"{on_the_clock(outcome)}; at most {fake.peak} call(s) ran at a time"
+        f"{outcome.on_the_clock()}; at most {fake.peak} call(s) ran at a time"
         + (f", r0 was {first.outcome}" if first is not None and first.outcome != "returned" else ""),
         expected=f"r0's result, {short(fake.results('r0'))}, within {seconds(bound)}, with the hedges running beside "
         "r0",
@@ -218,7 +214,7 @@ def test_hedges_start_on_the_delay_schedule(kata):
     expect(
         outcome.returned and outcome.value == fake.results("r2"),
         saw=f"r0 fails after {seconds(0.3)}, r1 never answers, r2 answers after {seconds(0.05)}, and "
-        f"{on_the_clock(outcome)}",
+        f"{outcome.on_the_clock()}",
         expected=f"r2's result, {short(fake.results('r2'))}",
         mistake=result_mistake(outcome, fake.errors.values()) or (never_hedged if "r2" not in starts else None),
     )
@@ -278,7 +274,7 @@ def test_a_failure_calls_the_next_replica_at_once(kata):
     expect(
         outcome.returned and outcome.value == fake.results("r3"),
         saw=f"r0 and r2 fail after {seconds(0.05)}, r1 never answers, r3 answers after {seconds(0.05)}, "
-        f"and {on_the_clock(outcome)}",
+        f"and {outcome.on_the_clock()}",
         expected=f"r3's result, {short(fake.results('r3'))}",
         mistake=result_mistake(outcome, fake.errors.values()),
     )

@@ -96,10 +96,6 @@ def setting(script: list[Step], attempts: int, base_delay: float, timeout: float
     return f"retry(op, attempts={attempts}, base_delay={base_delay:g}, timeout={timeout:g}), where {steps}"
 
 
-def ended(outcome) -> str:
-    return outcome.describe() + " (times on the check's simulated clock)"
-
-
 def expect_not_stuck(outcome, op: ScriptedOp, scenario: str) -> None:
     hung = op.hung
     expect(
@@ -157,7 +153,7 @@ def expect_count(outcome, op: ScriptedOp, expected: Expected, attempts: int, sce
         mistake = None
     expect(
         count == expected.count,
-        saw=f"{scenario}: op was called {count} time(s) ({op.timeline()}), and {ended(outcome)}",
+        saw=f"{scenario}: op was called {count} time(s) ({op.timeline()}), and {outcome.on_the_clock()}",
         expected=f"{expected.count} attempt(s)",
         mistake=mistake,
     )
@@ -198,7 +194,7 @@ def expect_result(outcome, op: ScriptedOp, expected: Expected, scenario: str) ->
             mistake = "an earlier attempt's exception was raised: it must be the last attempt's"
         else:
             mistake = "the exception was replaced by another one (raise ... from ... is fine, but raise the original)"
-    expect(good, saw=f"{scenario}: {ended(outcome)}", expected=want, mistake=mistake)
+    expect(good, saw=f"{scenario}: {outcome.on_the_clock()}", expected=want, mistake=mistake)
 
 
 def expect_schedule(op: ScriptedOp, expected: Expected, base_delay: float, scenario: str) -> None:
@@ -321,7 +317,7 @@ def test_backoff_schedule(kata, scenario):
     expect_count(outcome, op, expected, attempts, words)
     expect(
         abs(outcome.elapsed - expected.ended_at) <= EPSILON,
-        saw=f"{words}: the last attempt ended at {seconds(expected.ended_at)}, and {ended(outcome)}",
+        saw=f"{words}: the last attempt ended at {seconds(expected.ended_at)}, and {outcome.on_the_clock()}",
         expected=f"retry to end as the last attempt does, at {seconds(expected.ended_at)}",
         mistake="a wait after the last attempt: when no attempt remains, raise at once"
         if outcome.elapsed > expected.ended_at
@@ -409,7 +405,7 @@ def test_base_exception_propagates_at_once(kata):
     words = setting(script, 3, 1.0, TIMEOUT)
     expect(
         outcome.error is interrupt and len(op.calls) == 1 and outcome.elapsed <= EPSILON,
-        saw=f"{words}: op called {len(op.calls)} time(s), and {ended(outcome)}",
+        saw=f"{words}: op called {len(op.calls)} time(s), and {outcome.on_the_clock()}",
         expected="that BaseException, raised at once (at 0.00 s), after one attempt",
         mistake="a bare except: or except BaseException: treats it as a failure: only Exception is retried",
     )
@@ -424,7 +420,7 @@ def test_cancelled_during_attempt_is_not_retried(kata):
     words = setting(script, 3, 1.0, 10.0) + "; retry cancelled at 2.00 s"
     expect(
         outcome.cancelled and abs(outcome.elapsed - 2.0) <= EPSILON,
-        saw=f"{words}: {ended(outcome)}",
+        saw=f"{words}: {outcome.on_the_clock()}",
         expected="it ends cancelled, at once (at 2.00 s): asyncio.CancelledError goes on up",
         mistake="CancelledError was caught as a failure (a bare except:, except BaseException:, or a "
         "CancelledError turned into TimeoutError) and retried",
@@ -458,7 +454,7 @@ def test_cancelled_during_backoff_stops(kata):
     )
     expect(
         outcome.cancelled and abs(outcome.elapsed - 3.0) <= EPSILON and len(op.calls) == 1,
-        saw=f"{words}: {op.timeline()}; and {ended(outcome)}",
+        saw=f"{words}: {op.timeline()}; and {outcome.on_the_clock()}",
         expected="it ends cancelled, at once (at 3.00 s), with no second attempt",
         mistake="the cancellation of the wait was caught (a bare except:, or except BaseException:) and the "
         "retries went on",
