@@ -240,8 +240,9 @@ class Confinement:
             env["KATA_OWN_USER"] = "1"
         return env
 
-    def popen_options(self, hidden: list[str], graded: Path | None) -> dict:
-        """How to start the sandbox: as root, as its own user in its own view, the hidden paths covered."""
+    def popen_options(self, graded: Path | None) -> dict:
+        """How to start the sandbox that will grade `graded` (None: not known yet): as root, as its own user in its
+        own view, the hidden paths covered."""
         if self.uid is None:
             return {}
         from . import mounts
@@ -249,7 +250,7 @@ class Confinement:
         cover = self.scratch / "hidden"  # what a hidden file reads as: nothing, and only root may open it
         cover.touch(mode=0)
         needed = needed_paths(self.scratch, *([graded] if graded else []))
-        return {"preexec_fn": mounts.View(self.uid, needed, hidden, cover)}
+        return {"preexec_fn": mounts.View(self.uid, needed, hidden_paths(graded), cover)}
 
     def kill_everything(self) -> None:
         kill_marked(self.token, self.uid)

@@ -213,7 +213,7 @@ class Sandbox:
             stderr=output_write,
             pass_fds=(sandbox_end.fileno(),),
             start_new_session=True,
-            **self.confinement.popen_options(confine.hidden_paths(graded), graded),
+            **self.confinement.popen_options(graded),
         )
         sandbox_end.close()
         os.close(output_write)
