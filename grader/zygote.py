@@ -206,7 +206,7 @@ def prepare() -> None:
     # pytest's own plugins, and what they and the judge import once a session starts.
     for name in _pytest.config.default_plugins:
         importlib.import_module(f"_pytest.{name}")
-    for name in ("pdb", "tomllib", "ctypes", "faulthandler", "resource", "grader.wire", "grader.mounts"):
+    for name in ("pdb", "tomllib", "ctypes", "faulthandler", "resource"):
         importlib.import_module(name)
     # The shared harness (a judge writes no bytecode: each compiled all of it again), all but the two modules that
     # read what a judge is to grade from its environment when they are imported. One that fails to import here
