@@ -409,16 +409,20 @@ def test_process_work_ends_in_the_order_the_judge_sets(sandbox):
 
     provide_sandbox(lambda: sandbox)
 
+    # How long each order waits at most: far past a pool's start on a loaded machine (CI verifies the banks beside
+    # this test), so that only the order the judge sets can end a call before it.
+    within = 5.0
+
     async def check(kata):
         # The fetch of each url ends once the body of the next has been parsed: parsed last to first.
         chained = ProcessLog()
-        delays = {"a": AfterParsed(page("b"), 1.0), "b": AfterParsed(page("c"), 1.0)}
+        delays = {"a": AfterParsed(page("b"), within), "b": AfterParsed(page("c"), within)}
         fetch = PipelineFetch(chained, delay=0, delays=delays, results=page)
         started = time.perf_counter()
         pages = await kata.in_a_pool_as_they_end(fetch, chained.parse_page, ["a", "b", "c"])
         chain_took = time.perf_counter() - started
         # Item 9 computes until the other four have ended.
-        last = ProcessLog(last=9, total=5, last_within=1.0)
+        last = ProcessLog(last=9, total=5, last_within=within)
         squares = await kata.in_a_pool_as_they_end(None, last.square, [9, 1, 2, 3, 4])
         return pages, chain_took, squares, last.calls[0].ended - last.calls[0].started
 
@@ -426,8 +430,9 @@ def test_process_work_ends_in_the_order_the_judge_sets(sandbox):
         pages, chain_took, squares, last_took = run(sandbox, check)
     finally:
         provide_sandbox(None)
-    assert pages == [parsed(page(url)) for url in ["c", "b", "a"]] and chain_took < 0.9
-    assert squares[-1] == 81 and sorted(squares) == [1, 4, 9, 16, 81] and last_took < 0.9
+    # Ended by the order set, never by the wait's limit.
+    assert pages == [parsed(page(url)) for url in ["c", "b", "a"]] and chain_took < 0.9 * within
+    assert squares[-1] == 81 and sorted(squares) == [1, 4, 9, 16, 81] and last_took < 0.9 * within
 
 
 def test_the_end_of_a_call_tells_which_children_were_not_yet_reaped(sandbox):
