@@ -37,6 +37,7 @@ HIDDEN = "KATA_HIDDEN"
 WRITABLE = "KATA_WRITABLE"
 PROGRAMS = "KATA_PROGRAMS"
 TOKEN = "KATA_SANDBOX"  # every process of a sandbox carries it in its environment: how the judge finds them all
+UNMARKED = "0" * 32  # a token's length: the sandbox zygote's, which each sandbox it forks overwrites (carry_token)
 
 
 def hidden_paths(graded: Path | None) -> list[str]:
@@ -132,6 +133,20 @@ def own_network() -> None:
     loopback_up()
 
 
+def join_network(descriptor: int) -> None:
+    """Move this process into the network namespace `descriptor` refers to (a judge's), unless it is there."""
+    if os.fstat(descriptor).st_ino == os.stat("/proc/self/ns/net").st_ino:
+        return
+    if hasattr(os, "setns"):  # Python 3.12
+        os.setns(descriptor, os.CLONE_NEWNET)
+    else:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.setns(descriptor, 0x40000000) != 0:  # CLONE_NEWNET
+            raise OSError(ctypes.get_errno(), "setns(CLONE_NEWNET) failed")
+
+
 def loopback_up() -> None:
     """In a new network namespace, whose loopback starts down: bring it up (SIOCGIFFLAGS, SIOCSIFFLAGS)."""
     import fcntl
@@ -154,6 +169,22 @@ def kill_marked(token: str, uid: int | None) -> None:
                     os.kill(int(entry.name), signal.SIGKILL)
     if uid is not None:
         _kill_user(uid)
+
+
+def carry_token(token: str) -> None:
+    """A sandbox forked from the sandbox zygote: put its token where the judge looks for it, the environment this
+    process was started with (/proc/PID/environ: what the zygote started with, and every child forked from here
+    inherits), over the zygote's placeholder. Root's only, before the process changes its user."""
+    if not Path("/proc/self/mem").exists():
+        return  # no /proc: kill_marked has nothing to look in either
+    after_name = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+    start, end = int(after_name[47]), int(after_name[48])  # env_start and env_end, fields 50 and 51
+    unmarked = f"{TOKEN}={UNMARKED}".encode()
+    with open("/proc/self/mem", "r+b", buffering=0) as memory:
+        memory.seek(start)
+        where = memory.read(end - start).index(unmarked) + len(unmarked) - len(UNMARKED)
+        memory.seek(start + where)
+        memory.write(token.encode())
 
 
 def kill_left_behind(token: str, uid: int | None) -> None:
@@ -240,17 +271,20 @@ class Confinement:
             env["KATA_OWN_USER"] = "1"
         return env
 
-    def popen_options(self, graded: Path | None) -> dict:
-        """How to start the sandbox that will grade `graded` (None: not known yet): as root, as its own user in its
-        own view, the hidden paths covered."""
+    def view(self, graded: Path | None) -> dict | None:
+        """The view of the file system the sandbox that will grade `graded` (None: not known yet) gets as root, as
+        its own user, the hidden paths covered (grader/mounts.py's View); None where it runs as this user."""
         if self.uid is None:
-            return {}
-        from . import mounts
-
+            return None
         cover = self.scratch / "hidden"  # what a hidden file reads as: nothing, and only root may open it
         cover.touch(mode=0)
         needed = needed_paths(self.scratch, *([graded] if graded else []))
-        return {"preexec_fn": mounts.View(self.uid, needed, hidden_paths(graded), cover)}
+        return {
+            "uid": self.uid,
+            "needed": [str(path) for path in needed],
+            "hidden": hidden_paths(graded),
+            "empty_file": str(cover),
+        }
 
     def kill_everything(self) -> None:
         kill_marked(self.token, self.uid)

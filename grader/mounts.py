@@ -17,6 +17,7 @@ from pathlib import Path
 CLONE_NEWNS = 0x00020000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
 MS_BIND, MS_REC, MS_PRIVATE = 0x1000, 0x4000, 0x40000
+PR_SET_DUMPABLE = 4
 COVER = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
 
 
@@ -46,7 +47,7 @@ class View:
             raise ValueError("a hidden file needs an empty file to cover it")
         self.empty_file = str(empty_file) if empty_file else None
         libc = ctypes.CDLL(None, use_errno=True)
-        self._unshare, self._mount = libc.unshare, libc.mount
+        self._unshare, self._mount, self._prctl = libc.unshare, libc.mount, libc.prctl
         self._mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
 
     def __call__(self) -> None:
@@ -73,6 +74,9 @@ class View:
         os.setgroups([])
         os.setgid(self.uid)
         os.setuid(self.uid)
+        # Changing user made the process undumpable, which an exec would have undone: its /proc files root's, not
+        # its own (a forked sandbox runs on without exec).
+        self._check(self._prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl(PR_SET_DUMPABLE)")
 
     def mount(self, source: str | None, target: str, kind: str | None, flags: int, data: str | None = None) -> None:
         encoded = [None if text is None else os.fsencode(text) for text in (source, target, kind, data)]

@@ -3,8 +3,9 @@ importing them again (about a third of a second of CPU a kata, most of what grad
 
 The pattern is multiprocessing's forkserver, kept to what grading needs: the runner starts one zygote
 (`python -m grader.zygote`) and asks it for each kata's process, handing over the descriptors that process is to
-have (its stdin, its log, its report pipe) and a pipe on which the zygote writes its exit status once it has
-reaped it. The zygote never runs a suite: it only forks, and it stays single-threaded so that forking is safe.
+have (its stdin, its log, its report pipe) and a pipe on which the zygote writes the new process's pid, then its
+exit status once it has reaped it. A zygote never runs a suite: it only forks, and it stays single-threaded so that
+forking is safe. The sandboxes' zygote (grader/sandboxes.py) is served the same way.
 """
 
 import compileall
@@ -21,14 +22,16 @@ import sys
 import threading
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 REQUEST_CAP = 1 << 20
+DESCRIPTORS_CAP = 16
 
 
 class Forked:
-    """A suite process the zygote forked: what the runner needs of a `subprocess.Popen`."""
+    """A process a zygote forked: what its client needs of a `subprocess.Popen`."""
 
-    def __init__(self, pid: int, stdin, status: int) -> None:
+    def __init__(self, pid: int, status: BinaryIO, stdin: BinaryIO | None = None) -> None:
         self.pid = pid
         self.stdin = stdin
         self.returncode: int | None = None
@@ -37,13 +40,17 @@ class Forked:
         threading.Thread(target=self._await_status, daemon=True).start()
 
     def _await_status(self) -> None:
-        with os.fdopen(self._status, "rb") as stream:
-            reported = stream.read(32).strip()  # empty when the zygote itself died: the process is gone too
+        with self._status:
+            reported = self._status.read(32).strip()  # empty when the zygote itself died: the process is gone too
         self.returncode = int(reported) if reported.lstrip(b"-").isdigit() else -signal.SIGKILL
         self._exited.set()
 
-    def wait(self) -> int:
-        self._exited.wait()
+    def poll(self) -> int | None:
+        return self.returncode if self._exited.is_set() else None
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._exited.wait(timeout):
+            raise subprocess.TimeoutExpired(str(self.pid), timeout)
         return self.returncode
 
     def kill(self) -> None:
@@ -58,6 +65,52 @@ class Forked:
                 os.kill(self.pid, signal.SIGKILL)
 
 
+class ForkServer:
+    """A zygote process, and the client's end of its channel. Requests are datagrams, so that processes forked from
+    the client (each kata's judge shares one sandbox zygote) can each send theirs on the one channel without mixing
+    them; each carries descriptors only (a datagram may be small: 2 KB on macOS): a pipe with the request's text,
+    one for the answer (the new process's pid, then its exit status once reaped), and those the new process is to
+    have. The zygote exits once every holder of the lifeline's other end has exited."""
+
+    def __init__(self, program: list[str], **popen) -> None:
+        self.channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        lifeline_read, self._lifeline = os.pipe()
+        self.process = subprocess.Popen(
+            [*program, str(theirs.fileno()), str(lifeline_read)],
+            pass_fds=(theirs.fileno(), lifeline_read),
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C in the learner's terminal is the grader's to handle
+            **popen,
+        )
+        theirs.close()
+        os.close(lifeline_read)
+
+    def fork(self, request: dict, descriptors: list[int]) -> tuple[int, BinaryIO]:
+        """A new process given `descriptors` (the zygote's child gets them in this order, with `request`): its pid
+        and the stream its exit status will come on."""
+        text = json.dumps(request).encode()
+        if len(text) > REQUEST_CAP:
+            raise ValueError("a zygote's request is too long")
+        request_read, request_write = os.pipe()
+        status_read, status_write = os.pipe()
+        try:
+            with os.fdopen(request_write, "wb") as stream:  # a pipe holds 64 KB: larger requests are written aside
+                stream.write(text)
+            socket.send_fds(self.channel, [b"fork"], [request_read, status_write, *descriptors])
+        except OSError:
+            os.close(status_read)
+            raise RuntimeError("the zygote is gone") from None
+        finally:
+            os.close(request_read)
+            os.close(status_write)
+        status = os.fdopen(status_read, "rb")
+        answer = status.readline().strip()
+        if not answer.isdigit():
+            status.close()
+            raise RuntimeError("the zygote is gone")
+        return int(answer), status
+
+
 class Zygote:
     """One per environment the runner grades in (in practice one per grader process)."""
 
@@ -69,73 +122,67 @@ class Zygote:
         key = tuple(sorted(env.items()))
         with cls._starting:
             zygote = cls._started.get(key)
-            if zygote is None or zygote.process.poll() is not None:
+            if zygote is None or zygote.server.process.poll() is not None:
                 zygote = cls._started[key] = cls(env)
             return zygote
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.channel, theirs = socket.socketpair()
-        self.process = subprocess.Popen(
-            # -P: nothing importable from the working folder; the grader comes from its install, as in the suites
-            [sys.executable, "-P", "-m", "grader.zygote", str(theirs.fileno())],
-            env=env,
-            pass_fds=(theirs.fileno(),),
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # a Ctrl-C in the learner's terminal is the grader's to handle
-        )
-        theirs.close()
-        self._asking = threading.Lock()
+        # -P: nothing importable from the working folder; the grader comes from its install, as in the suites
+        self.server = ForkServer([sys.executable, "-P", "-m", "grader.zygote"], env=env)
 
     def fork(self, *, cwd: Path, log: int, report: int, own_network: bool) -> Forked:
         """A new suite process, in the zygote's environment, reading its request from the returned `stdin`,
         writing its report to `report`."""
         stdin_read, stdin_write = os.pipe()
-        status_read, status_write = os.pipe()
-        request = json.dumps({"cwd": str(cwd), "own_network": own_network}).encode()
         try:
-            with self._asking:
-                socket.send_fds(self.channel, [request], [stdin_read, status_write, log, report])
-                answer = self.channel.recv(32)
+            pid, status = self.server.fork({"cwd": str(cwd), "own_network": own_network}, [stdin_read, log, report])
+        except RuntimeError:
+            os.close(stdin_write)
+            code = self.server.process.wait()
+            raise RuntimeError(f"the grader's suite process could not start (exit code {code})") from None
         finally:
             os.close(stdin_read)
-            os.close(status_write)
-        if not answer.strip().isdigit():
-            os.close(stdin_write)
-            os.close(status_read)
-            raise RuntimeError(f"the grader's suite process could not start (exit code {self.process.wait()})")
-        return Forked(int(answer), os.fdopen(stdin_write, "wb"), status_read)
+        return Forked(pid, status, os.fdopen(stdin_write, "wb"))
 
 
-def serve(channel: socket.socket) -> tuple[dict, list[int]]:
-    """The zygote's loop: fork for each request and reap what it forked. Returns only in a forked child, with
-    its request and descriptors; the zygote itself exits when the runner closes the channel."""
+def serve(channel: socket.socket, lifeline: int) -> tuple[dict, list[int]]:
+    """A zygote's loop: fork for each request and reap what it forked. Returns only in a forked child, with its
+    request and descriptors; the zygote itself exits when its lifeline ends."""
     statuses: dict[int, int] = {}  # pid -> where its exit status goes
     wakeup_read, wakeup_write = os.pipe()
     os.set_blocking(wakeup_write, False)
     signal.set_wakeup_fd(wakeup_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)  # only to wake the loop: reaping is done below
     while True:
-        ready, _, _ = select.select([channel, wakeup_read], [], [])
+        ready, _, _ = select.select([channel, lifeline, wakeup_read], [], [])
         if wakeup_read in ready:
             os.read(wakeup_read, 4096)
             _reap(statuses)
-        if channel in ready:
-            message, descriptors, _, _ = socket.recv_fds(channel, REQUEST_CAP, 4)
-            if not message:
-                sys.exit(0)
-            pid = os.fork()
-            if pid == 0:
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                signal.set_wakeup_fd(-1)
-                channel.close()
-                for descriptor in (wakeup_read, wakeup_write, *statuses.values()):
-                    os.close(descriptor)
-                return json.loads(message), descriptors
-            stdin, status, log, report = descriptors
-            for descriptor in (stdin, log, report):
+        if lifeline in ready:
+            sys.exit(0)
+        if channel not in ready:
+            continue
+        _, descriptors, _, _ = socket.recv_fds(channel, 16, DESCRIPTORS_CAP)
+        if len(descriptors) < 2:
+            for descriptor in descriptors:
                 os.close(descriptor)
-            statuses[pid] = status
-            channel.sendall(b"%d\n" % pid)
+            continue
+        request_read, status, *theirs = descriptors
+        with os.fdopen(request_read, "rb") as stream:
+            request = json.loads(stream.read(REQUEST_CAP))
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.set_wakeup_fd(-1)
+            channel.close()
+            for descriptor in (lifeline, wakeup_read, wakeup_write, status, *statuses.values()):
+                os.close(descriptor)
+            return request, theirs
+        for descriptor in theirs:
+            os.close(descriptor)
+        with contextlib.suppress(BrokenPipeError):
+            os.write(status, b"%d\n" % pid)
+        statuses[pid] = status
 
 
 def _reap(statuses: dict[int, int]) -> None:
@@ -148,14 +195,14 @@ def _reap(statuses: dict[int, int]) -> None:
             return
         if pid in statuses:
             descriptor = statuses.pop(pid)
-            os.write(descriptor, b"%d\n" % os.waitstatus_to_exitcode(status))
+            with contextlib.suppress(BrokenPipeError):  # its client is gone, and asks no more
+                os.write(descriptor, b"%d\n" % os.waitstatus_to_exitcode(status))
             os.close(descriptor)
 
 
 def become_suite(request: dict, descriptors: list[int]) -> None:
     """In the forked child: the process the runner asked for, then the suite it is told to run."""
-    stdin, status, log, report = descriptors
-    os.close(status)
+    stdin, log, report = descriptors
     os.setsid()  # a session of its own: the runner kills its whole group, sandboxes and pools included
     for target, source in ((0, stdin), (1, log), (2, log)):
         os.dup2(source, target)
@@ -193,6 +240,10 @@ def run_suite() -> None:
 def prepare() -> None:
     """What every suite would otherwise do for itself, done once before the first fork."""
     import importlib
+
+    from . import sandboxes
+
+    sandboxes.start_zygote()  # every suite's sandboxes fork from it; it boots while the rest is imported here
 
     import _hypothesis_pytestplugin  # noqa: F401  the slow part
     import _pytest.config
@@ -236,4 +287,4 @@ def prepare() -> None:
 
 if __name__ == "__main__":
     prepare()
-    become_suite(*serve(socket.socket(fileno=int(sys.argv[1]))))
+    become_suite(*serve(socket.socket(fileno=int(sys.argv[1])), int(sys.argv[2])))

@@ -21,7 +21,6 @@ import signal
 import socket
 import struct
 import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import confine, mounts, wire
+from grader import confine, mounts, sandboxes, wire
 
 from .timing import real_perf_counter
 
@@ -196,24 +195,13 @@ class Sandbox:
         judge_end, sandbox_end = socket.socketpair()
         output_read, output_write = os.pipe()
         self.confinement.prepare(self.side_path)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-I",  # isolated: no environment variables, no user site, no current folder on the path
-                "-B",  # no bytecode written beside the learner's module
-                "-c",  # not -m: a spawn pool's workers would run the agent's module again as their __mp_main__
-                "import grader.agent; grader.agent.start()",
-                str(sandbox_end.fileno()),
-                self.side_path,
-            ],
+        self.process = sandboxes.spawn(
+            channel=sandbox_end.fileno(),
+            output=output_write,
+            side_socket=self.side_path,
             cwd=self.confinement.workdir,
             env=self.confinement.environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=output_write,
-            stderr=output_write,
-            pass_fds=(sandbox_end.fileno(),),
-            start_new_session=True,
-            **self.confinement.popen_options(graded),
+            view=self.confinement.view(graded),
         )
         sandbox_end.close()
         os.close(output_write)

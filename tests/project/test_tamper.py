@@ -3,6 +3,7 @@ must score 0, change no file of the grader's, and leave the other katas of the s
 were. The learner's code runs in a sandbox process; the verdict is decided in the judge, which it cannot reach.
 """
 
+import contextlib
 import os
 import subprocess
 import sysconfig
@@ -121,10 +122,18 @@ ATTACKS = {
 }
 
 
-def sandbox_processes(folder: Path) -> list[str]:
-    """Processes of sandboxes that graded `folder`, anywhere on the machine (forked ones keep the command line)."""
-    found = subprocess.run(["ps", "-eo", "pid=,args="], capture_output=True, text=True).stdout
-    return [line for line in found.splitlines() if "grader.agent" in line and str(folder) in line]
+def sandbox_processes() -> list[str]:
+    """Processes of sandboxes, anywhere on the machine: each carries its sandbox's token in the environment it
+    started with (the sandbox zygote, whose token is a placeholder, is no sandbox). The project's tests run one at a
+    time: once a grader has exited, none should be left."""
+    marked, placeholder = f"{confine.TOKEN}=".encode(), f"{confine.TOKEN}={confine.UNMARKED}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            variables = (entry / "environ").read_bytes().split(b"\0") if entry.name.isdigit() else []
+            if any(variable.startswith(marked) and variable != placeholder for variable in variables):
+                found.append(f"{entry.name}: {(entry / 'cmdline').read_bytes()!r}")
+    return found
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
@@ -140,7 +149,7 @@ def test_hostile_code_scores_nothing_and_changes_nothing(attack, learner_copy, g
     assert verdicts["gather_results"]["status"] == "passed", verdicts["gather_results"]
     assert PLUGIN.read_bytes() == plugin_before
     assert not (SITE / "forge.pth").exists()
-    assert sandbox_processes(learner_copy) == []
+    assert sandbox_processes() == []
     # A later run is as it would have been.
     code, report = grade_json("hello_coroutine", "--target", "solutions")
     assert code == 0 and report["katas"][0]["status"] == "passed"
