@@ -23,11 +23,18 @@ NETWORK = "/proc/self/ns/net"
 _server: list[zygote.ForkServer] = []  # this process's, or the one inherited from the judges' zygote
 
 
-def start_zygote() -> None:
-    """Start this process's sandbox zygote: the processes it forks later share it."""
+def start_zygote() -> zygote.ForkServer:
+    """Start this process's sandbox zygote (the processes it forks later share it), in place of any before it."""
+    for old in _server:
+        old.close()
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}  # a sandbox's output goes to its judge
     env = {"PATH": os.environ.get("PATH", ""), confine.TOKEN: confine.UNMARKED}
     _server[:] = [zygote.ForkServer(PROGRAM, env=env, **quiet)]
+    return _server[0]
+
+
+def current_zygote() -> zygote.ForkServer:
+    return _server[0] if _server else start_zygote()
 
 
 def spawn(*, channel: int, output: int, side_socket: str, cwd: Path, env: dict, view: dict | None) -> zygote.Forked:
@@ -38,13 +45,10 @@ def spawn(*, channel: int, output: int, side_socket: str, cwd: Path, env: dict, 
     if network is not None:
         descriptors.append(network)
     try:
-        if not _server:
-            start_zygote()
         try:
-            pid, status = _server[0].fork(request, descriptors)
+            pid, status = current_zygote().fork(request, descriptors)
         except RuntimeError:  # the zygote died (killed from outside): a new one
-            start_zygote()
-            pid, status = _server[0].fork(request, descriptors)
+            pid, status = start_zygote().fork(request, descriptors)
     finally:
         if network is not None:
             os.close(network)

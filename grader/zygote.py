@@ -82,8 +82,18 @@ class ForkServer:
             start_new_session=True,  # a Ctrl-C in the learner's terminal is the grader's to handle
             **popen,
         )
+        self._started_by = os.getpid()
         theirs.close()
         os.close(lifeline_read)
+
+    def close(self) -> None:
+        """Stop the zygote (one that no longer forks), and reap it where this process started it (not in a process
+        forked from that one, to which its pid means nothing)."""
+        self.channel.close()
+        os.close(self._lifeline)
+        if os.getpid() == self._started_by:
+            self.process.kill()
+            self.process.wait()
 
     def fork(self, request: dict, descriptors: list[int]) -> tuple[int, BinaryIO]:
         """A new process given `descriptors` (the zygote's child gets them in this order, with `request`): its pid

@@ -8,9 +8,12 @@ import os
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 from here import WORKSPACE
+
+from grader import confine, sandboxes
 
 sys.path.insert(0, str(WORKSPACE.tests))
 
@@ -175,6 +178,14 @@ async def spawn(argv, wait):
     else:
         process.kill()
     return process.pid
+
+async def leave_a_daemon():
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        time.sleep(60)
+        os._exit(0)
+    return pid
 
 async def read_two_and_close(source):
     iterator = aiter(source)
@@ -466,6 +477,45 @@ def test_a_sandbox_that_exits_fails_the_call_with_the_reason(sandbox):
 
     run(sandbox, check)
     assert sandbox.ended == "it exited with code 7"
+
+
+def alive(pid: int) -> bool:
+    """Running, not merely a zombie left for a parent that does not reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_sandbox_and_what_it_forks_carry_its_token_where_the_judge_looks(sandbox):
+    """Forked from the sandbox zygote, a sandbox puts its token in the environment it started with, where the judge
+    looks for the processes that left its group (a daemon) to kill them."""
+
+    async def check(kata):
+        return await kata.leave_a_daemon()
+
+    daemon = run(sandbox, check)
+    marker = f"{confine.TOKEN}={sandbox.confinement.token}".encode()
+    for pid in (sandbox.pid, daemon):
+        assert marker in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    assert alive(daemon)
+    sandbox.close()
+    deadline = time.monotonic() + 5
+    while alive(daemon) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not alive(daemon)
+
+
+def test_a_sandbox_boots_when_the_zygote_it_forks_from_has_died(tmp_path):
+    sandboxes.current_zygote().process.kill()
+    path = tmp_path / "module.py"
+    path.write_text("async def echo(value):\n    return value\n")
+    box = Sandbox(path, "module.py")
+    try:
+        assert box.wait_hello().get("pid") == box.pid
+        assert sandboxes.current_zygote().process.poll() is None
+    finally:
+        box.close()
 
 
 def test_the_plugin_reports_expected_checks_then_each_result(pytester, tmp_path, monkeypatch):
