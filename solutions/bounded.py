@@ -49,6 +49,6 @@ async def fetch_limited(fetch, keys, limit: int) -> list:
         async with asyncio.TaskGroup() as group:
             for _ in range(limit):
                 group.create_task(worker())
-    except* Exception as failures:
+    except ExceptionGroup as failures:  # not except*: on Python 3.11.0-3.11.3 it puts what it raises in a group
         raise failures.exceptions[0] from None  # the failure as it is, not in a group
     return [results[index] for index in range(len(results))]

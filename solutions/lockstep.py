@@ -46,6 +46,6 @@ async def run_in_lockstep(prepare, run, names) -> list:
                 group.create_task(prepare(name))
         async with asyncio.TaskGroup() as group:
             runs = [group.create_task(run(name)) for name in names]
-    except* Exception as failures:
+    except ExceptionGroup as failures:  # not except*: on Python 3.11.0-3.11.3 it puts what it raises in a group
         raise failures.exceptions[0] from None  # as it is, not in a group
     return [task.result() for task in runs]

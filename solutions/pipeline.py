@@ -75,7 +75,7 @@ async def run_pipeline(source, handle, *, workers: int, buffer: int) -> list:
             group.create_task(produce())
             for _ in range(workers):
                 group.create_task(work())
-    except* Exception as failures:
+    except ExceptionGroup as failures:  # not except*: on Python 3.11.0-3.11.3 it puts what it raises in a group
         raise failures.exceptions[0] from None  # as it is, not in a group
     finally:
         if hasattr(items, "aclose"):

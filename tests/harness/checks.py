@@ -186,7 +186,7 @@ def unwrapped_mistake(error: BaseException | None, failures: list, swallowed: st
     if isinstance(error, BaseExceptionGroup) and any(inner is f for inner in leaves(error) for f in failures):
         return (
             "the failure came out inside an ExceptionGroup (a TaskGroup raises one): take the exception out of "
-            "the group and raise it as it is (except* Exception as group: raise group.exceptions[0])"
+            "the group and raise it as it is (except ExceptionGroup as group: raise group.exceptions[0])"
         )
     return swallowed if error is None else None
 
