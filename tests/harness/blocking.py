@@ -18,7 +18,7 @@ from .checks import expect, leaked_tasks
 from .fakes import default_result
 from .sandbox import current_invocation, current_sandbox
 from .timing import real_perf_counter, real_sleep, seconds, units
-from .watch import LoopWatch
+from .watch import TURN_PATIENCE, LoopWatch
 
 
 @dataclass
@@ -60,7 +60,7 @@ class FakeBlocking:
         results: Callable[[Hashable], Any] = default_result,
         errors: Mapping[Hashable, BaseException] | None = None,
         turn: LoopWatch | None = None,
-        turn_within: float = units(3),
+        turn_within: float = TURN_PATIENCE,
     ) -> None:
         self.delay = delay
         self.delays = dict(delays or {})

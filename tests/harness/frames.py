@@ -20,7 +20,7 @@ from typing import Any
 from .network import HOST, stop_server
 from .sandbox import RemoteCall, SandboxEnded, current_sandbox
 from .timing import real_perf_counter, real_sleep, units, until
-from .watch import LoopWatch
+from .watch import TURN_PATIENCE, LoopWatch
 
 PATIENCE = units(3)  # how long the server waits for what a correct client does at once (a whole frame, a close)
 HOLD = units(30)  # how long a stalled reply stalls: longer than any check waits, shorter than its budget
@@ -53,7 +53,7 @@ class Reply:
     stall: float = 0.0
     close: bool = False
     turn: LoopWatch | None = None
-    turn_within: float = units(3)
+    turn_within: float = TURN_PATIENCE
 
     @property
     def wire(self) -> bytes:

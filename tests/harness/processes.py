@@ -23,7 +23,7 @@ from .checks import expect
 from .fakes import FakeFetch
 from .sandbox import current_invocation
 from .timing import STALL_BOUND, real_perf_counter, real_sleep, seconds, units, until
-from .watch import LoopWatch
+from .watch import TURN_PATIENCE, LoopWatch
 
 
 def parsed(body: bytes) -> str:
@@ -119,7 +119,7 @@ class ProcessLog:
         total: int = 0,
         last_within: float = units(3),
         turn: LoopWatch | None = None,
-        turn_within: float = units(3),
+        turn_within: float = TURN_PATIENCE,
     ) -> None:
         self.duration = duration
         self.last = repr(last) if last is not None else None

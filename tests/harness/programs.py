@@ -32,6 +32,7 @@ from .checks import KataCall, expect
 from .network import HOST
 from .sandbox import RemoteCall, SandboxEnded, current_sandbox
 from .timing import real_perf_counter, seconds, units, until
+from .watch import LoopWatch
 
 # How long the judge waits for what a correct partner does within milliseconds (a line handed on, a program
 # started) before it gives up, notes why, and lets the program go on: a mistake then fails a check with a message.
@@ -205,6 +206,16 @@ class Program:
         for run in self.runs:
             if run.writer is not None and not run.writer.is_closing():
                 run.writer.write(f"{label}\n".encode())
+
+    async def go_on_turns(self, watch: LoopWatch, labels: list[str]) -> None:
+        """Let the program past each `wait_for(label)`, in order, once it has told the judge `label` and the
+        sandbox's loop has had a turn since (or TURN_PATIENCE after): code that awaits the program lets it run on
+        within milliseconds; code that blocks the loop while it runs holds it for TURN_PATIENCE at each."""
+        for label in labels:
+            if not await self.until_told(label):
+                return
+            await watch.until_turn(self.told(label))
+            self.go(label)
 
     def told(self, label: str) -> float | None:
         return self.run.told.get(label) if self.run else None

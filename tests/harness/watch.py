@@ -6,9 +6,12 @@ import math
 
 from .checks import expect
 from .sandbox import SandboxEnded, current_sandbox
-from .timing import STALL_BOUND, real_perf_counter, real_sleep, seconds, until
+from .timing import STALL_BOUND, real_perf_counter, real_sleep, seconds, units, until
 
 TICK = 0.005
+# How long what the judge lets happen only once the sandbox's loop has had a turn waits for that turn at most: what
+# blocking code holds the loop for, exactly, 3x STALL_BOUND; code that awaits lets it happen within a ping or two.
+TURN_PATIENCE = units(3)
 
 
 class LoopWatch:
@@ -56,7 +59,7 @@ class LoopWatch:
         was answered. Exact, whatever the load: what answers a ping is the loop getting a turn."""
         return self.last_turn >= moment
 
-    async def until_turn(self, since: float, within: float) -> bool:
+    async def until_turn(self, since: float, within: float = TURN_PATIENCE) -> bool:
         """Wait until the loop has had a turn since `since`, or until `within` after `since`; whether it had.
         A fake's call that ends only then cannot end while the loop is blocked waiting for it: code that waits for
         it in a blocking way stalls the loop for the whole of `within`, and code that awaits it lets it end a ping
