@@ -9,6 +9,7 @@ the file system and its own user (grader/mounts.py), its output to the judge, th
 environment.
 """
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -61,6 +62,9 @@ def main() -> None:
 
     import grader.agent  # noqa: F401  the point: each sandbox has it already
     from grader import mounts  # noqa: F401  what a sandbox imports next
+
+    with contextlib.suppress(ImportError):
+        import httpx  # noqa: F401  the crawler kata's HTTP client (a dependency): 0.1-0.2 s of CPU to import
 
     request, descriptors = zygote.serve(socket.socket(fileno=int(sys.argv[1])), int(sys.argv[2]))
     try:
