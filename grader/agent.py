@@ -1,6 +1,6 @@
 """The sandbox's agent: it imports the learner's module and runs its functions for the judge, and nothing else.
 
-    python -I -B -c "import grader.agent; grader.agent.start()" FD SIDE_SOCKET
+    main([FD, SIDE_SOCKET])  # in a process forked from the sandboxes' zygote (grader/sandboxes.py)
 
 It boots before it knows what to grade (watch mode keeps one ready while the learner edits), then waits for the
 judge's first message: the module to import and the paths to hide from it. It runs in a process of its own, with
@@ -10,7 +10,7 @@ lent them (fakes, callbacks), and probes that only this process can take (a `tim
 tasks left running, errors nobody retrieved, warnings). The judge decides every verdict; nothing said here can
 pass a check, since the learner's code shares this process and could say anything.
 
-Channels: the main one (a socketpair inherited as FD) carries, in order, calls, their ends, the invocations the
+Channels: the main one (a socketpair, handed over as FD) carries, in order, calls, their ends, the invocations the
 event loop's thread makes of the judge's objects, pings and probes. Other threads, other event loops and child
 processes (a process pool's workers) reach the judge through a connection of their own to SIDE_SOCKET.
 """
@@ -1073,8 +1073,3 @@ def _confine(hidden: list[str]) -> None:
     warnings.simplefilter("always", RuntimeWarning)
     warnings.filterwarnings("always", "unclosed event loop", ResourceWarning)
     sys.unraisablehook = _unraisable
-
-
-def start() -> None:
-    """`python -I -B -c "import grader.agent; grader.agent.start()" FD SIDE_SOCKET`"""
-    os._exit(main(sys.argv[1:]))

@@ -1,5 +1,5 @@
-"""The sandbox's own view of the file system, made as root between fork and exec (a mount namespace of its own, as
-`unshare --mount` makes one), just before it becomes a user of its own:
+"""The sandbox's own view of the file system, made as root in its process before it runs anything (a mount namespace
+of its own, as `unshare --mount` makes one), just before it becomes a user of its own:
 
 - the interpreter stays reachable by a user who owns nothing even when it lives in a folder only root may enter
   (a pyenv under /root), and the folder graded even in a private one (pytest's tmp_path): such a folder is
@@ -36,8 +36,9 @@ def closed_folders(needed: list[Path]) -> dict[Path, list[Path]]:
 
 
 class View:
-    """What one sandbox sees, set up in its process before it runs anything (`Popen(preexec_fn=view)`): everything
-    it calls was looked up before the fork, so the child only makes system calls."""
+    """What one sandbox sees, set up in its process before it runs anything (grader/sandboxes.py; the probe of
+    confine.runs_as_other_user: `Popen(preexec_fn=view)`): everything it calls is looked up when it is made, so
+    that calling it, between fork and exec, only makes system calls."""
 
     def __init__(self, uid: int, needed: list[Path], hidden: list[str], empty_file: Path | None = None) -> None:
         self.uid = uid
