@@ -197,7 +197,7 @@ def _suite_options(parser: argparse.ArgumentParser) -> None:
         "--jobs",
         type=int,
         default=runner.JOBS,
-        help="katas graded at a time (default: the number of CPUs plus one, at least 2)",
+        help="katas graded at a time (default: twice the number of CPUs plus one, at most 9)",
     )
     parser.add_argument(
         "--time-limit",
