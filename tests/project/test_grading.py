@@ -1,6 +1,7 @@
 """Through the grader, as a learner runs it: the report has its shape. (Stubs not started and references scoring
 full marks, the whole curriculum graded once each: test_cli; each kata: test_solution_banks.)"""
 
+import os
 import time
 
 import pytest
@@ -52,3 +53,24 @@ def test_what_is_graded_is_said_by_the_request_alone(katas, monkeypatch):
     time.sleep(1.0)  # booted ahead of the request, as watch mode's is while the learner types
     result = runner.grade(katas[0], WORKSPACE.solutions, options, process=process)
     assert result.status == Status.PASSED, result.reason
+
+
+AFFINITY = len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize(
+    ("files", "cpus"),
+    [
+        ({"cpu.max": "150000 100000\n"}, min(2, AFFINITY)),  # cgroup v2: 1.5 CPUs' time, so 2 CPUs at work
+        ({"cpu.max": "max 100000\n"}, AFFINITY),
+        ({"cpu/cpu.cfs_quota_us": "100000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 1),  # cgroup v1
+        ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, AFFINITY),
+        ({"cpu.max": "6400000 100000\n"}, AFFINITY),  # a quota above the CPUs there are
+        ({}, AFFINITY),
+    ],
+)
+def test_katas_graded_at_a_time_follow_the_containers_cpu_quota(tmp_path, files, cpus):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert runner.usable_cpus(tmp_path) == cpus
