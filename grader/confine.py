@@ -171,20 +171,26 @@ def kill_marked(token: str, uid: int | None) -> None:
         _kill_user(uid)
 
 
-def carry_token(token: str) -> None:
+def carry_token(token: str) -> bool:
     """A sandbox forked from the sandbox zygote: put its token where the judge looks for it, the environment this
     process was started with (/proc/PID/environ: what the zygote started with, and every child forked from here
-    inherits), over the zygote's placeholder. Root's only, before the process changes its user."""
-    if not Path("/proc/self/mem").exists():
-        return  # no /proc: kill_marked has nothing to look in either
-    after_name = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
-    start, end = int(after_name[47]), int(after_name[48])  # env_start and env_end, fields 50 and 51
+    inherits), over the zygote's placeholder. Root's only, before the process changes its user. False where it
+    could not (a process started afresh carries the token then); True where there is no /proc to look in."""
+    memory = Path(f"/proc/{os.getpid()}/mem")  # not /proc/self: Docker's AppArmor profile refuses writing there
+    if not memory.exists():
+        return True
     unmarked = f"{TOKEN}={UNMARKED}".encode()
-    with open("/proc/self/mem", "r+b", buffering=0) as memory:
-        memory.seek(start)
-        where = memory.read(end - start).index(unmarked) + len(unmarked) - len(UNMARKED)
-        memory.seek(start + where)
-        memory.write(token.encode())
+    try:
+        after_name = Path(f"/proc/{os.getpid()}/stat").read_text().rsplit(")", 1)[1].split()
+        start, end = int(after_name[47]), int(after_name[48])  # env_start and env_end, fields 50 and 51
+        with open(memory, "r+b", buffering=0) as image:
+            image.seek(start)
+            where = image.read(end - start).index(unmarked) + len(unmarked) - len(UNMARKED)
+            image.seek(start + where)
+            image.write(token.encode())
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
 
 
 def kill_left_behind(token: str, uid: int | None) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from . import confine, zygote
 
 PROGRAM = [sys.executable, "-I", "-B", "-c", "import grader.sandboxes; grader.sandboxes.main()"]
+AGENT = "import os, sys, grader.agent; os._exit(grader.agent.main(sys.argv[1:]))"  # a sandbox started afresh
 NETWORK = "/proc/self/ns/net"
 
 _server: list[zygote.ForkServer] = []  # this process's, or the one inherited from the judges' zygote
@@ -84,7 +85,7 @@ def become_sandbox(request: dict, descriptors: list[int]) -> None:
 
     channel, output, *network = descriptors
     os.setsid()  # the judge kills its whole group: pools and children included
-    confine.carry_token(request["env"][confine.TOKEN])  # and finds by it those that left the group
+    marked = confine.carry_token(request["env"][confine.TOKEN])  # and finds by it those that left the group
     null = os.open(os.devnull, os.O_RDONLY)
     for target, source in ((0, null), (1, output), (2, output)):
         os.dup2(source, target)
@@ -98,7 +99,11 @@ def become_sandbox(request: dict, descriptors: list[int]) -> None:
         empty_file = Path(view["empty_file"]) if view["empty_file"] else None
         mounts.View(view["uid"], [Path(path) for path in view["needed"]], view["hidden"], empty_file)()
     os.chdir(request["cwd"])
+    arguments = [str(channel), request["side_socket"]]
+    if not marked:  # the kernel would not let the token be written here: a Python started afresh carries it
+        os.set_inheritable(channel, True)
+        os.execve(sys.executable, [*PROGRAM[:4], AGENT, *arguments], request["env"])
     os.environ.clear()
     os.environ.update(request["env"])
-    sys.argv[1:] = [str(channel), request["side_socket"]]
-    os._exit(agent.main(sys.argv[1:]))
+    sys.argv[1:] = arguments
+    os._exit(agent.main(arguments))
