@@ -9,6 +9,7 @@ the file system and its own user (grader/mounts.py), its output to the judge, th
 environment.
 """
 
+import atexit
 import contextlib
 import importlib
 import os
@@ -29,10 +30,12 @@ _server: list[zygote.ForkServer] = []  # this process's, or the one inherited fr
 def start_zygote() -> zygote.ForkServer:
     """Start this process's sandbox zygote (the processes it forks later share it), in place of any before it."""
     for old in _server:
+        atexit.unregister(old.close)
         old.close()
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}  # a sandbox's output goes to its judge
     env = {"PATH": os.environ.get("PATH", ""), confine.TOKEN: confine.UNMARKED}
     _server[:] = [zygote.ForkServer(PROGRAM, env=env, **quiet)]
+    atexit.register(_server[0].close)
     return _server[0]
 
 
