@@ -959,6 +959,11 @@ class Agent:
 
     def _record_loop_error(self, loop, context: dict) -> None:
         error = context.get("exception")
+        future = context.get("future")
+        if isinstance(error, ConnectionError) and future is not None and not isinstance(future, asyncio.Task):
+            # asyncio's own: a lost connection's error set on a drain() waiter whose task was cancelled in the same
+            # turn of the loop (the streams' connection_lost), which nobody can retrieve. Not the learner's code.
+            return
         detail = ""
         if error is not None:
             detail = f": {type(error).__name__}" + (f"({wire.cap(str(error), 200)})" if str(error) else "")

@@ -179,6 +179,13 @@ async def spawn(argv, wait):
         process.kill()
     return process.pid
 
+async def leave_errors_unretrieved():
+    lost = asyncio.get_running_loop().create_future()
+    lost.set_exception(ConnectionResetError("reset"))  # what a drain() waiter is left with when its task is cancelled
+    failed = asyncio.create_task(raise_it(ConnectionResetError("mine")))
+    await asyncio.sleep(0)
+    del lost, failed
+
 async def leave_a_daemon():
     pid = os.fork()
     if pid == 0:
@@ -477,6 +484,24 @@ def test_a_sandbox_that_exits_fails_the_call_with_the_reason(sandbox):
 
     run(sandbox, check)
     assert sandbox.ended == "it exited with code 7"
+
+
+def test_the_loop_reports_what_the_learners_tasks_left_unretrieved_not_asyncios_own_waiters(sandbox):
+    from harness.checks import LoopErrors
+    from harness.sandbox import provide_sandbox
+
+    provide_sandbox(lambda: sandbox)
+
+    async def check(kata):
+        async with LoopErrors() as errors:
+            await kata.leave_errors_unretrieved()
+        return errors.messages
+
+    try:
+        messages = run(sandbox, check)
+    finally:
+        provide_sandbox(None)
+    assert messages == ["Task exception was never retrieved: ConnectionResetError(mine)"]
 
 
 def alive(pid: int) -> bool:
