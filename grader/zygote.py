@@ -24,7 +24,7 @@ import warnings
 from pathlib import Path
 from typing import BinaryIO
 
-REQUEST_CAP = 1 << 20
+REQUEST_CAP = 16 << 10  # within any pipe's buffer (16 KB on macOS): a request is written whole, then sent
 DESCRIPTORS_CAP = 16
 
 
@@ -104,7 +104,7 @@ class ForkServer:
         request_read, request_write = os.pipe()
         status_read, status_write = os.pipe()
         try:
-            with os.fdopen(request_write, "wb") as stream:  # a pipe holds 64 KB: larger requests are written aside
+            with os.fdopen(request_write, "wb") as stream:
                 stream.write(text)
             socket.send_fds(self.channel, [b"fork"], [request_read, status_write, *descriptors])
         except OSError:
