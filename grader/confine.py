@@ -174,8 +174,8 @@ def kill_marked(token: str, uid: int | None) -> None:
 def carry_token(token: str) -> bool:
     """A sandbox forked from the sandbox zygote: put its token where the judge looks for it, the environment this
     process was started with (/proc/PID/environ: what the zygote started with, and every child forked from here
-    inherits), over the zygote's placeholder. Root's only, before the process changes its user. False where it
-    could not (a process started afresh carries the token then); True where there is no /proc to look in."""
+    inherits), over the zygote's placeholder; before the process changes its user. False where it could not (a
+    process started afresh carries the token then); True where there is no /proc to look in."""
     memory = Path(f"/proc/{os.getpid()}/mem")  # not /proc/self: Docker's AppArmor profile refuses writing there
     if not memory.exists():
         return True
