@@ -18,7 +18,7 @@ from .checks import expect, leaked_tasks
 from .fakes import default_result
 from .sandbox import current_invocation, current_sandbox
 from .timing import real_perf_counter, real_sleep, seconds, units
-from .watch import TURN_PATIENCE, LoopWatch
+from .watch import LoopWatch
 
 
 @dataclass
@@ -42,8 +42,8 @@ class FakeBlocking:
     learner's code.
 
     With `turn` (a LoopWatch, the fake made inside its block), each call first waits until the event loop has had
-    a turn since the call started, or `turn_within` seconds, and only then takes its delay: code that waits for a
-    call in a blocking way (future.result() in a coroutine) holds the loop for `turn_within` at least, exactly,
+    a turn since the call started, or TURN_PATIENCE, and only then takes its delay: code that waits for a call
+    in a blocking way (future.result() in a coroutine) holds the loop for TURN_PATIENCE at least, exactly,
     whatever the load; code that awaits it lets it end a ping or two after it starts.
 
     Instruments, judge-side: `calls` (every SyncCall, in start order), `peak` (most calls running at once, exact
@@ -60,14 +60,12 @@ class FakeBlocking:
         results: Callable[[Hashable], Any] = default_result,
         errors: Mapping[Hashable, BaseException] | None = None,
         turn: LoopWatch | None = None,
-        turn_within: float = TURN_PATIENCE,
     ) -> None:
         self.delay = delay
         self.delays = dict(delays or {})
         self.results = results
         self.errors = dict(errors or {})
         self.turn = turn
-        self.turn_within = turn_within
         self.calls: list[SyncCall] = []
         self.in_flight = 0
         self.peak = 0
@@ -83,7 +81,7 @@ class FakeBlocking:
     async def _serve(self, call: SyncCall, key: Hashable) -> Any:
         try:
             if self.turn is not None:
-                await self.turn.until_turn(call.started, self.turn_within)
+                await self.turn.until_turn(call.started)
             delay = self.delays.get(key, self.delay)
             if delay > 0:
                 await real_sleep(delay)

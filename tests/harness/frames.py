@@ -20,7 +20,7 @@ from typing import Any
 from .network import HOST, stop_server
 from .sandbox import RemoteCall, SandboxEnded, current_sandbox
 from .timing import real_perf_counter, real_sleep, units, until
-from .watch import TURN_PATIENCE, LoopWatch
+from .watch import LoopWatch
 
 PATIENCE = units(3)  # how long the server waits for what a correct client does at once (a whole frame, a close)
 HOLD = units(30)  # how long a stalled reply stalls: longer than any check waits, shorter than its budget
@@ -43,7 +43,7 @@ class Reply:
     frame); cuts: offsets at which the bytes sent are cut into pieces, each sent a few loop turns after the last;
     delay: seconds before the first piece; stall: seconds before the last piece (HOLD: it never comes in any
     check); close: close the connection once the bytes are sent (before any stall); turn: a LoopWatch, and the
-    reply is sent only once the sandbox's loop has had a turn since the request came, or `turn_within` after it
+    reply is sent only once the sandbox's loop has had a turn since the request came, or TURN_PATIENCE after it
     (code that waits for the reply in a blocking way holds its loop that long, exactly)."""
 
     data: bytes | None = None
@@ -53,7 +53,6 @@ class Reply:
     stall: float = 0.0
     close: bool = False
     turn: LoopWatch | None = None
-    turn_within: float = TURN_PATIENCE
 
     @property
     def wire(self) -> bytes:
@@ -246,7 +245,7 @@ class FrameServer:
     async def _send(self, reply: Reply, writer) -> None:
         data = reply.wire
         if reply.turn is not None:
-            await reply.turn.until_turn(real_perf_counter(), reply.turn_within)
+            await reply.turn.until_turn(real_perf_counter())
         if reply.delay:
             await real_sleep(reply.delay)
         cuts = sorted({cut for cut in reply.cuts if 0 < cut < len(data)})

@@ -23,7 +23,7 @@ from .checks import expect
 from .fakes import FakeFetch
 from .sandbox import current_invocation
 from .timing import STALL_BOUND, real_perf_counter, real_sleep, seconds, units, until
-from .watch import TURN_PATIENCE, LoopWatch
+from .watch import LoopWatch
 
 
 def parsed(body: bytes) -> str:
@@ -95,9 +95,9 @@ class ProcessLog:
           back before it takes its next item, so the results of all but the last call of each other worker have
           reached the pool's owner before that one has even been answered.
     turn: a LoopWatch (the log made inside its block): each call first waits (computing) until the event loop has
-          had a turn since the call started, or `turn_within` seconds. A coroutine that awaits the pool lets every
+          had a turn since the call started, or TURN_PATIENCE. A coroutine that awaits the pool lets every
           call end a ping or two after it starts; one that waits for the pool in a blocking way holds the loop, so
-          the call it waits for cannot end before `turn_within`: the stall lasts that long at least, exactly,
+          the call it waits for cannot end before TURN_PATIENCE: the stall lasts that long at least, exactly,
           whatever the load, and correct code pays no computing time for it.
 
     Instruments: `calls` (every ProcessCall, in start order), split into `in_loop_process` (called in the event
@@ -119,14 +119,12 @@ class ProcessLog:
         total: int = 0,
         last_within: float = units(3),
         turn: LoopWatch | None = None,
-        turn_within: float = TURN_PATIENCE,
     ) -> None:
         self.duration = duration
         self.last = repr(last) if last is not None else None
         self.total = total
         self.last_within = last_within
         self.turn = turn
-        self.turn_within = turn_within
         self.durations = {repr(item): delay for item, delay in (durations or {}).items()}
         self.meet = meet
         self.meet_within = meet_within
@@ -163,7 +161,7 @@ class ProcessLog:
             if call.item == self.last:
                 await until(lambda: self._others_ended(call), call.started + self.last_within - real_perf_counter())
             if self.turn is not None:
-                await self.turn.until_turn(call.started, self.turn_within)
+                await self.turn.until_turn(call.started)
             await real_sleep(self.durations.get(call.item, self.duration))
             if self.linger and not call.in_loop_process:
                 # A pool shut down and waited for is gone when the learner's function returns; one left to wind

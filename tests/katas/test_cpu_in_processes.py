@@ -126,7 +126,7 @@ async def test_event_loop_stays_free(kata):
     # clock): starting the pool and shutting it down may block for a moment (0.27 s for a spawn pool), and `with
     # ProcessPoolExecutor() as pool:` waits there for its processes.
     async with LoopWatch() as watch:
-        log = ProcessLog(turn=watch, turn_within=units(3))
+        log = ProcessLog(turn=watch)
         outcome = await run(kata.crunch_all(log.square, [1, 2, 3, 4], 2))
     expect(outcome.returned, saw=outcome.describe(), expected="the list [1, 4, 9, 16]")
     expect_free_during(watch, log, "fn")

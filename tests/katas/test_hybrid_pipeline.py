@@ -184,7 +184,7 @@ async def test_event_loop_stays_free(kata):
     # `with ProcessPoolExecutor() as pool:` waits there for its processes.
     urls = ["a", "b", "c", "d"]
     async with LoopWatch() as watch:
-        log = ProcessLog(turn=watch, turn_within=units(3))
+        log = ProcessLog(turn=watch)
         outcome = await run(kata.fetch_and_parse(FakeFetch(delay=0, results=page), log.parse_page, urls, 2))
     expect(outcome.returned, saw=outcome.describe(), expected=f"the list {short(parsed_pages(urls))}")
     expect_free_during(watch, log, "parse")

@@ -73,7 +73,7 @@ async def test_event_loop_stays_free(kata):
     # waits for a thread in a blocking way holds the loop, so the call it waits for blocks the whole 0.3 s, and so
     # does the stall (exactly, whatever the load); code that awaits it lets it end a ping or two after it starts.
     async with LoopWatch() as watch:
-        fake = FakeBlocking(delay=0, turn=watch, turn_within=units(3))
+        fake = FakeBlocking(delay=0, turn=watch)
         outcome = await run(kata.read_all(fake, ["a.txt", "b.txt", "c.txt", "d.txt"]))
     await fake.finished()
     # The thread record is exact: a call made in the loop's thread blocks the loop for all of its 0.3 s.
