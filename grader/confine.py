@@ -32,6 +32,7 @@ MEMORY = 2 << 30  # bytes of address space per process
 FILE_SIZE = 16 << 20
 OPEN_FILES = 256
 PROCESSES = 128  # per sandbox user, only where it has a user of its own
+CLONE_NEWNET = 0x40000000
 
 HIDDEN = "KATA_HIDDEN"
 WRITABLE = "KATA_WRITABLE"
@@ -122,29 +123,26 @@ def own_network_available() -> bool:
 
 def own_network() -> None:
     """Move this process into a network namespace of its own, whose only interface is loopback (as root)."""
-    if hasattr(os, "unshare"):  # Python 3.12
-        os.unshare(os.CLONE_NEWNET)
-    else:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.unshare(0x40000000) != 0:  # CLONE_NEWNET
-            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
+    _namespace_call("unshare", CLONE_NEWNET)
     loopback_up()
 
 
 def join_network(descriptor: int) -> None:
     """Move this process into the network namespace `descriptor` refers to (a judge's), unless it is there."""
-    if os.fstat(descriptor).st_ino == os.stat("/proc/self/ns/net").st_ino:
-        return
-    if hasattr(os, "setns"):  # Python 3.12
-        os.setns(descriptor, os.CLONE_NEWNET)
-    else:
-        import ctypes
+    if os.fstat(descriptor).st_ino != os.stat("/proc/self/ns/net").st_ino:
+        _namespace_call("setns", descriptor, CLONE_NEWNET)
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.setns(descriptor, 0x40000000) != 0:  # CLONE_NEWNET
-            raise OSError(ctypes.get_errno(), "setns(CLONE_NEWNET) failed")
+
+def _namespace_call(name: str, *arguments: int) -> None:
+    """os.unshare or os.setns (Python 3.12), or libc's own before that."""
+    if hasattr(os, name):
+        getattr(os, name)(*arguments)
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if getattr(libc, name)(*arguments) != 0:
+        raise OSError(ctypes.get_errno(), f"{name}(CLONE_NEWNET) failed")
 
 
 def loopback_up() -> None:
