@@ -20,7 +20,7 @@ sys.path.insert(0, str(WORKSPACE.tests))
 from harness.checks import KataCall  # noqa: E402
 from harness.fakes import AtEnd, FakeFetch  # noqa: E402
 from harness.readahead import OneShot, ReadAheadSource  # noqa: E402
-from harness.sandbox import RemoteModule, Sandbox, SandboxEnded  # noqa: E402
+from harness.sandbox import RemoteModule, Sandbox, SandboxEnded, provide_sandbox  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -214,7 +214,9 @@ def sandbox(tmp_path):
     path.write_text(textwrap.dedent(MODULE))
     box = Sandbox(path, "learner/module.py")
     assert box.wait_hello().get("pid") == box.pid
+    provide_sandbox(lambda: box)  # the one the harness's instruments (LoopWatch, fakes) reach
     yield box
+    provide_sandbox(None)
     box.close()
 
 
@@ -326,9 +328,6 @@ def test_ticks_end_calls_in_the_order_set_whoever_consumes_them(sandbox):
     """Ticks fakes end on the sandbox's tick clock: exact orders for the learner's code (ends one tick apart), and
     for a consumer in the judge that asks for one result at a time (the clock waits while the judge acts on each;
     ends five ticks apart leave the learner's code room to see one before the next)."""
-    from harness.sandbox import provide_sandbox
-
-    provide_sandbox(lambda: sandbox)
     delays = {"d": 4, "b": 2, "a": 1, "c": 3, "e": 5}
     expected = [("value", key) for key in sorted(delays, key=delays.get)]
 
@@ -340,10 +339,7 @@ def test_ticks_end_calls_in_the_order_set_whoever_consumes_them(sandbox):
             seen.append([item async for item in kata.as_they_end(spaced, list(delays))])
         return seen
 
-    try:
-        assert run(sandbox, check) == [expected] * 20
-    finally:
-        provide_sandbox(None)
+    assert run(sandbox, check) == [expected] * 20
 
 
 def test_a_consumer_runs_every_step_in_one_task(sandbox):
@@ -377,10 +373,7 @@ def test_an_object_lent_with_methods_is_iterated_and_closed(sandbox):
 
 def test_probes_see_blocking_and_leftover_tasks(sandbox):
     from harness.checks import leaked_tasks
-    from harness.sandbox import provide_sandbox
     from harness.watch import LoopWatch
-
-    provide_sandbox(lambda: sandbox)
 
     async def check(kata):
         async with LoopWatch() as watch:
@@ -388,20 +381,14 @@ def test_probes_see_blocking_and_leftover_tasks(sandbox):
         await kata.leaves_a_task()
         return watch, await leaked_tasks()
 
-    try:
-        watch, leaked = run(sandbox, check)
-    finally:
-        provide_sandbox(None)
+    watch, leaked = run(sandbox, check)
     assert watch.longest_stall >= 0.25 and watch.sleep_calls == [f"learner/module.py, line {line_of('time.sleep(')}"]
     assert leaked == 1
 
 
 def test_a_call_that_waits_for_a_turn_of_the_loop_ends_at_once_awaited_and_late_waited_for_blocking(sandbox):
     from harness.blocking import FakeBlocking
-    from harness.sandbox import provide_sandbox
     from harness.watch import LoopWatch
-
-    provide_sandbox(lambda: sandbox)
 
     async def check(kata):
         seen = []
@@ -413,19 +400,13 @@ def test_a_call_that_waits_for_a_turn_of_the_loop_ends_at_once_awaited_and_late_
             seen.append((call.ended - call.started, watch.longest_stall))
         return seen
 
-    try:
-        (awaited, awaited_stall), (blocking, blocking_stall) = run(sandbox, check)
-    finally:
-        provide_sandbox(None)
+    (awaited, awaited_stall), (blocking, blocking_stall) = run(sandbox, check)
     assert awaited < 0.1 and awaited_stall < 0.1
     assert blocking >= 0.3 and blocking_stall >= 0.25
 
 
 def test_process_work_ends_in_the_order_the_judge_sets(sandbox):
     from harness.processes import AfterParsed, PipelineFetch, ProcessLog, page, parsed
-    from harness.sandbox import provide_sandbox
-
-    provide_sandbox(lambda: sandbox)
 
     # How long each order waits at most: far past a pool's start on a loaded machine (CI verifies the banks beside
     # this test), so that only the order the judge sets can end a call before it.
@@ -444,10 +425,7 @@ def test_process_work_ends_in_the_order_the_judge_sets(sandbox):
         squares = await kata.in_a_pool_as_they_end(None, last.square, [9, 1, 2, 3, 4])
         return pages, chain_took, squares, last.calls[0].ended - last.calls[0].started
 
-    try:
-        pages, chain_took, squares, last_took = run(sandbox, check)
-    finally:
-        provide_sandbox(None)
+    pages, chain_took, squares, last_took = run(sandbox, check)
     # Ended by the order set, never by the wait's limit.
     assert pages == [parsed(page(url)) for url in ["c", "b", "a"]] and chain_took < 0.9 * within
     assert squares[-1] == 81 and sorted(squares) == [1, 4, 9, 16, 81] and last_took < 0.9 * within
@@ -488,19 +466,13 @@ def test_a_sandbox_that_exits_fails_the_call_with_the_reason(sandbox):
 
 def test_the_loop_reports_what_the_learners_tasks_left_unretrieved_not_asyncios_own_waiters(sandbox):
     from harness.checks import LoopErrors
-    from harness.sandbox import provide_sandbox
-
-    provide_sandbox(lambda: sandbox)
 
     async def check(kata):
         async with LoopErrors() as errors:
             await kata.leave_errors_unretrieved()
         return errors.messages
 
-    try:
-        messages = run(sandbox, check)
-    finally:
-        provide_sandbox(None)
+    messages = run(sandbox, check)
     assert messages == ["Task exception was never retrieved: ConnectionResetError(mine)"]
 
 
@@ -594,10 +566,7 @@ def test_every_time_sleep_is_stopped_on_a_simulated_clock(sandbox):
     """Two tasks' time.sleep calls in the same loop iteration: the second must be stopped too (the interpreter
     drops a profile function that raised), not block the sandbox for real. Also a scene of harness.timeline:
     calls sent together at a time of the judge's, each one's end recorded on the simulated clock."""
-    from harness.sandbox import provide_sandbox
     from harness.timeline import run_scene
-
-    provide_sandbox(lambda: sandbox)
 
     async def scene(timeline):
         kata = RemoteModule(lambda: sandbox)
@@ -605,15 +574,12 @@ def test_every_time_sleep_is_stopped_on_a_simulated_clock(sandbox):
         calls = [timeline.start(kata.sleeps_blocking(30)) for _ in range(2)]
         return [await call.wait() for call in calls]
 
-    try:
-        started = time.perf_counter()
-        with pytest.raises(AssertionError, match="time.sleep called in a coroutine"):
-            run_scene(scene)
-        assert time.perf_counter() - started < 5
-        assert sandbox.ended is None  # both calls ended at once: the sandbox never had to be stopped
-        ended = run_scene(lambda timeline: timeline.until(2.0))
-    finally:
-        provide_sandbox(None)
+    started = time.perf_counter()
+    with pytest.raises(AssertionError, match="time.sleep called in a coroutine"):
+        run_scene(scene)
+    assert time.perf_counter() - started < 5
+    assert sandbox.ended is None  # both calls ended at once: the sandbox never had to be stopped
+    ended = run_scene(lambda timeline: timeline.until(2.0))
     assert ended.stuck is False and ended.ended_at == 2.0
 
 
